@@ -1,0 +1,159 @@
+package api
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+
+	"github.com/xerochat/xerochat"
+)
+
+type flowCampaignRow struct {
+	ID       string `json:"id"`
+	FlowName string `json:"flow_name"`
+}
+
+func (s *Server) getFlowCampaigns(c *call) (any, error) {
+	if err := c.auth(false); err != nil {
+		return nil, err
+	}
+	campaigns, err := s.Flows.ListFlowCampaigns(c.ctx, c.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]flowCampaignRow, 0, len(campaigns))
+	for _, fc := range campaigns {
+		rows = append(rows, flowCampaignRow{ID: itoa(fc.ID), FlowName: fc.Name})
+	}
+	return rows, nil
+}
+
+// findCampaign reads flow_campaign_id and loads the caller's campaign.
+func (s *Server) findCampaign(c *call) (*xerochat.FlowCampaign, error) {
+	if !c.has("flow_campaign_id") {
+		return nil, invalid("The flow_campaign_id field is required")
+	}
+	id, valid := parseID(c.param("flow_campaign_id"))
+	if !valid {
+		return nil, notFound("The flow campaign ID does not exist")
+	}
+	return s.Flows.FindFlowCampaign(c.ctx, c.user.ID, id)
+}
+
+func (s *Server) getFlowCampaignInfo(c *call) (any, error) {
+	if err := c.auth(false); err != nil {
+		return nil, err
+	}
+	fc, err := s.findCampaign(c)
+	if err != nil {
+		return nil, err
+	}
+	questions := make([]string, 0, len(fc.Questions))
+	for _, q := range fc.Questions {
+		questions = append(questions, q.Question)
+	}
+	return struct {
+		ID        string   `json:"id"`
+		FlowName  string   `json:"flow_name"`
+		Questions []string `json:"questions"`
+	}{itoa(fc.ID), fc.Name, questions}, nil
+}
+
+type answerRow struct {
+	QuestionID string `json:"question_id"`
+	Question   string `json:"question"`
+	Answer     string `json:"answer"`
+}
+
+func (s *Server) getSingleSubscriberFlowInfo(c *call) (any, error) {
+	if err := c.auth(false); err != nil {
+		return nil, err
+	}
+	if !c.has("subscriber_id") {
+		return nil, invalid("The subscriber_id field is required")
+	}
+	fc, err := s.findCampaign(c)
+	if err != nil {
+		return nil, err
+	}
+	answers, err := s.Flows.SubscriberAnswers(c.ctx, fc.ID, c.param("subscriber_id"))
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]answerRow, 0, len(answers))
+	for _, a := range answers {
+		rows = append(rows, answerRow{QuestionID: itoa(a.QuestionID), Question: a.Question, Answer: a.Answer})
+	}
+	return struct {
+		ID       string      `json:"id"`
+		FlowName string      `json:"flow_name"`
+		Data     []answerRow `json:"data"`
+	}{itoa(fc.ID), fc.Name, rows}, nil
+}
+
+// allAnswerRow is an item of get_all_subscriber_flow_info: question_id is the
+// documented key, id the one the original sent; both hold the same value.
+type allAnswerRow struct {
+	QuestionID string `json:"question_id"`
+	ID         string `json:"id"`
+	Question   string `json:"question"`
+	Answer     string `json:"answer"`
+}
+
+// getAllSubscriberFlowInfo writes its answer as the rows arrive from the
+// database, so a campaign with a million answers costs no more memory than
+// one with ten. An error after the first byte can only cut the answer short
+// (the JSON is then incomplete, which a client detects); it is logged.
+func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
+	if err := c.auth(false); err != nil {
+		return nil, err
+	}
+	fc, err := s.findCampaign(c)
+	if err != nil {
+		return nil, err
+	}
+	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	c.w.Header().Set("X-Content-Type-Options", "nosniff")
+	c.w.WriteHeader(http.StatusOK)
+	w := bufio.NewWriterSize(c.w, 32<<10)
+	head, _ := json.Marshal(struct {
+		ID       string `json:"id"`
+		FlowName string `json:"flow_name"`
+	}{itoa(fc.ID), fc.Name})
+	w.Write(head[:len(head)-1])
+	w.WriteString(`,"data":{`)
+	current, started := "", false
+	err = s.Flows.EachAnswer(c.ctx, fc.ID, func(a xerochat.FlowAnswer) error {
+		if started && a.PSID == current {
+			w.WriteByte(',')
+		} else {
+			if started {
+				w.WriteString("],")
+			}
+			key, _ := json.Marshal(a.PSID)
+			w.Write(key)
+			w.WriteString(":[")
+			current, started = a.PSID, true
+		}
+		qid := itoa(a.QuestionID)
+		item, err := json.Marshal(allAnswerRow{QuestionID: qid, ID: qid, Question: a.Question, Answer: a.Answer})
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(item)
+		return err
+	})
+	if err != nil {
+		s.Logger.ErrorContext(c.ctx, "api: streaming flow answers", "campaign", fc.ID, "err", err)
+		w.Flush()
+		return streamed{}, nil
+	}
+	if started {
+		w.WriteString("]")
+	}
+	w.WriteString("}}\n")
+	if err := w.Flush(); err != nil {
+		s.Logger.WarnContext(c.ctx, "api: client went away during flow answers", "campaign", fc.ID, "err", err)
+	}
+	return streamed{}, nil
+}

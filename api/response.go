@@ -1,0 +1,115 @@
+package api
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/xerochat/xerochat"
+)
+
+// errorBody is the XeroChat error envelope.
+type errorBody struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+// success is the envelope of endpoints that answer only their status.
+type success struct {
+	Status string `json:"status"`
+}
+
+var ok = success{Status: "success"}
+
+// streamed is returned by a handler that wrote its answer itself.
+type streamed struct{}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Status: "error", Message: msg})
+}
+
+// respond writes a handler's outcome. Application errors are HTTP 200 with
+// the error envelope, as the original answered and its clients expect;
+// internal failures are logged with their cause and answered 500 with a
+// message that reveals nothing.
+func (s *Server) respond(c *call, out any, err error) {
+	switch {
+	case err == nil:
+		if _, done := out.(streamed); !done {
+			writeJSON(c.w, http.StatusOK, out)
+		}
+	case xerochat.ErrorCode(err) == xerochat.EINTERNAL:
+		s.Logger.ErrorContext(c.ctx, "api: internal error", "path", c.r.URL.Path, "err", err)
+		writeError(c.w, http.StatusInternalServerError, "Internal server error")
+	default:
+		if xerochat.ErrorCode(err) == xerochat.EUNAVAILABLE {
+			s.Logger.WarnContext(c.ctx, "api: facebook call failed", "path", c.r.URL.Path, "err", err)
+		}
+		writeError(c.w, http.StatusOK, xerochat.ErrorMessage(err))
+	}
+}
+
+// Messages of the key check.
+const (
+	msgKeyRequired = "API Key is required"
+	msgKeyInvalid  = "Either API Key Invalid or Member Validity Expired"
+)
+
+// loginInterval bounds how often API use updates last_login_at, so that
+// reads do not each cost a write.
+const loginInterval = time.Minute
+
+// auth checks the caller's key (api_key, or an Authorization: Bearer
+// header) and, for Admin endpoints, the caller's type. Every failure but a
+// missing key answers the same message, so keys cannot be probed.
+func (c *call) auth(admin bool) error {
+	key := c.param("api_key")
+	if key == "" {
+		if h := c.r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			key = strings.TrimSpace(h[7:])
+		}
+	}
+	if key == "" {
+		return &xerochat.Error{Code: xerochat.EUNAUTHORIZED, Message: msgKeyRequired}
+	}
+	invalid := &xerochat.Error{Code: xerochat.EUNAUTHORIZED, Message: msgKeyInvalid}
+	if len(key) > 128 {
+		return invalid
+	}
+	u, err := c.s.Users.FindUserByAPIKey(c.ctx, key)
+	if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
+		return invalid
+	} else if err != nil {
+		return err
+	}
+	now := c.s.Now()
+	if !u.CanUseAPI(now.In(c.s.Location)) || admin && !u.IsAdmin() {
+		return invalid
+	}
+	if now.Sub(u.LastLoginAt) > loginInterval {
+		if err := c.s.Users.RecordLogin(c.ctx, u.ID, clientIP(c.r)); err != nil {
+			c.s.Logger.WarnContext(c.ctx, "api: record login", "user", u.ID, "err", err)
+		}
+	}
+	c.user = u
+	return nil
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,158 @@
+// Package api serves the XeroChat REST API under /api, exactly as existing
+// XeroChat clients expect it: every endpoint on GET and POST, parameters from
+// the query string and the body, HTTP 200 with {"status":"error"} for
+// application errors, and the original's messages and JSON shapes.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/xerochat/xerochat"
+)
+
+// Server answers /api requests with the services it is given.
+type Server struct {
+	Users    xerochat.UserService
+	Contacts xerochat.ContactService
+	Pages    xerochat.PageService
+	Flows    xerochat.FlowService
+	Facebook xerochat.Facebook
+
+	// Location is the time zone of every date the API shows and of member
+	// expiry dates; UTC when nil.
+	Location *time.Location
+	Logger   *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// endpoint describes one /api/<name> route.
+type endpoint struct {
+	// params are the names the endpoint reads besides api_key; only these
+	// are checked for encoding and length, unknown ones being ignored.
+	params []string
+	// pathID says the endpoint takes an id as the next path segment.
+	pathID bool
+	handle func(c *call) (any, error)
+}
+
+func (s *Server) endpoints() map[string]endpoint {
+	updateUser := endpoint{params: []string{"name", "mobile", "address", "package_id", "expired_date", "status"}, pathID: true, handle: s.updateUser}
+	return map[string]endpoint{
+		"get_user_info":                   {params: []string{"user_id", "email"}, handle: s.getUserInfo},
+		"create_system_user":              {params: []string{"name", "email", "password", "package_id", "expired_date", "mobile", "address"}, pathID: true, handle: s.createSystemUser},
+		"update_user":                     updateUser,
+		"get_all_packages":                {handle: s.getAllPackages},
+		"subscriber_information":          {params: []string{"subscriber_id", "page_id"}, handle: s.subscriberInformation},
+		"get_all_labels":                  {params: []string{"page_id"}, handle: s.getAllLabels},
+		"create_label":                    {params: []string{"label_name", "page_id"}, handle: s.createLabel},
+		"assign_label":                    {params: []string{"label_ids", "page_id", "subscriber_id"}, handle: s.assignLabel},
+		"get_contact_group":               {params: []string{"contact_type_id"}, handle: s.getContactGroup},
+		"create_contact_group":            {params: []string{"name"}, handle: s.createContactGroup},
+		"update_contact_group":            {params: []string{"name"}, pathID: true, handle: s.updateContactGroup},
+		"delete_contact_group":            {params: []string{"contact_type_id"}, handle: s.deleteContactGroup},
+		"get_contact":                     {params: []string{"contact_id"}, handle: s.getContact},
+		"create_contact":                  {params: []string{"contact_type_id", "email", "phone_number", "first_name", "last_name"}, handle: s.createContact},
+		"update_contact":                  {params: []string{"first_name", "last_name", "email", "phone_number"}, pathID: true, handle: s.updateContact},
+		"delete_contact":                  {params: []string{"contact_id"}, handle: s.deleteContact},
+		"get_flow_campaigns":              {handle: s.getFlowCampaigns},
+		"get_flow_campaign_info":          {params: []string{"flow_campaign_id"}, handle: s.getFlowCampaignInfo},
+		"get_single_subscriber_flow_info": {params: []string{"flow_campaign_id", "subscriber_id"}, handle: s.getSingleSubscriberFlowInfo},
+		"get_all_subscriber_flow_info":    {params: []string{"flow_campaign_id"}, handle: s.getAllSubscriberFlowInfo},
+	}
+}
+
+// Handler returns the /api handler. Routing is by hand on purpose: the
+// contract wants JSON bodies on 404 and 405, /api/<name> and /api/<name>/
+// to be one route, and ids as a further segment on some endpoints.
+func (s *Server) Handler() http.Handler {
+	if s.Location == nil {
+		s.Location = time.UTC
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	routes := s.endpoints()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, id, ok := splitPath(r.URL.Path)
+		ep, known := routes[name]
+		if !ok || !known || (id != "" && !ep.pathID) {
+			writeError(w, http.StatusNotFound, "Unknown API endpoint")
+			return
+		}
+		switch r.Method {
+		case http.MethodGet, http.MethodPost, http.MethodHead:
+		default:
+			w.Header().Set("Allow", "GET, POST, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "Method not allowed, use GET or POST")
+			return
+		}
+		if len(r.URL.RawQuery) > MaxBodyBytes {
+			writeError(w, http.StatusRequestURITooLong, "The query string is longer than 1048576 bytes; send large values in the body")
+			return
+		}
+		c := &call{s: s, w: w, r: r, ctx: r.Context(), pathID: id}
+		if status, msg := c.readParams(ep.params); status != 0 {
+			writeError(w, status, msg)
+			return
+		}
+		out, err := ep.handle(c)
+		s.respond(c, out, err)
+	})
+}
+
+// splitPath takes "/api/<name>[/<id>][/]" apart. ok is false for any other
+// shape (more segments, an empty name).
+func splitPath(p string) (name, id string, ok bool) {
+	rest, found := strings.CutPrefix(p, "/api/")
+	if !found {
+		return "", "", false
+	}
+	rest = strings.TrimSuffix(rest, "/")
+	name, id, _ = strings.Cut(rest, "/")
+	if name == "" || strings.Contains(id, "/") {
+		return "", "", false
+	}
+	return name, id, true
+}
+
+// call is one request being answered.
+type call struct {
+	s      *Server
+	w      http.ResponseWriter
+	r      *http.Request
+	ctx    context.Context
+	params map[string]string
+	pathID string
+	user   *xerochat.User
+}
+
+// param returns a trimmed request parameter, "" when absent.
+func (c *call) param(name string) string { return c.params[name] }
+
+// has reports whether the request carries a non-empty parameter.
+func (c *call) has(name string) bool { return c.params[name] != "" }
+
+// optional returns a non-empty parameter for an update, nil when absent.
+func (c *call) optional(name string) *string {
+	if !c.has(name) {
+		return nil
+	}
+	v := c.param(name)
+	return &v
+}
+
+// datetime formats a stored time the XeroChat way, in the server's zone.
+func (c *call) datetime(t time.Time) string {
+	if t.IsZero() {
+		return "0000-00-00 00:00:00"
+	}
+	return t.In(c.s.Location).Format("2006-01-02 15:04:05")
+}

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/sqlstore"
+)
+
+// dbPoolFlags adds the PostgreSQL pool flags to a command.
+func dbPoolFlags(fs *flag.FlagSet, opt *sqlstore.Options) {
+	fs.IntVar(&opt.MaxOpenConns, "db-max-conns", 20, "PostgreSQL: most open connections per process")
+	fs.IntVar(&opt.MaxIdleConns, "db-max-idle", 5, "PostgreSQL: idle connections kept open per process")
+	fs.DurationVar(&opt.ConnMaxIdleTime, "db-idle-time", 0, "close connections idle this long (default 5m)")
+}
+
+// openDB opens and migrates the database of a command.
+func openDB(ctx context.Context, url string) (*sqlstore.DB, error) {
+	return sqlstore.Open(ctx, url, sqlstore.Options{MaxOpenConns: 4, MaxIdleConns: 1})
+}
+
+// requireFlags reports the first of the named string flags left empty.
+func requireFlags(fs *flag.FlagSet, names ...string) error {
+	for _, name := range names {
+		if f := fs.Lookup(name); f != nil && strings.TrimSpace(f.Value.String()) == "" {
+			fs.Usage()
+			return fmt.Errorf("--%s is required", name)
+		}
+	}
+	return nil
+}
+
+func randomPassword() string {
+	return strings.ReplaceAll(rand.Text(), "-", "")[:20]
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dbURL := newFlags("migrate", "Applies the database migrations not yet applied, then exits. Safe to run while servers run.", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.MigrationVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s database is at migration %d\n", db.Dialect(), v)
+	return nil
+}
+
+func runAdminCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dbURL := newFlags("admin create --email E --name N [--password P]",
+		"Creates an admin account. Prints the password if it was generated; the API key is the last line.", stderr)
+	email := fs.String("email", "", "e-mail of the admin (required)")
+	name := fs.String("name", "", "name of the admin (required)")
+	password := fs.String("password", "", "password (default: generated and printed)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := requireFlags(fs, "email", "name"); err != nil {
+		return err
+	}
+	if !xerochat.ValidEmail(*email) {
+		return fmt.Errorf("--email %q is not a valid e-mail address", *email)
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pw := *password
+	if pw == "" {
+		pw = randomPassword()
+		fmt.Fprintf(stdout, "password: %s\n", pw)
+	}
+	id, err := db.CreateUser(ctx, xerochat.NewUser{Name: *name, Email: *email, Password: pw, Type: xerochat.UserTypeAdmin, PackageID: 1})
+	if err != nil {
+		return cliError(err)
+	}
+	key, err := db.RotateAPIKey(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created admin %d <%s>\n%s\n", id, *email, key)
+	return nil
+}
+
+// cliError turns an application error into its message for the terminal.
+func cliError(err error) error {
+	var e *xerochat.Error
+	if errors.As(err, &e) {
+		return errors.New(e.Message)
+	}
+	return err
+}
+
+// findUserByEmail loads the user the command is about.
+func findUserByEmail(ctx context.Context, db *sqlstore.DB, email string) (*xerochat.User, error) {
+	u, err := db.FindUser(ctx, xerochat.UserFilter{Email: email})
+	if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
+		return nil, fmt.Errorf("no user with e-mail %q", email)
+	}
+	return u, err
+}
+
+func runUserAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dbURL := newFlags("user apikey --email E", "Makes a new API key for the user; the old key stops working at once. The key is the last line.", stderr)
+	email := fs.String("email", "", "e-mail of the user (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := requireFlags(fs, "email"); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := findUserByEmail(ctx, db, *email)
+	if err != nil {
+		return err
+	}
+	key, err := db.RotateAPIKey(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "new API key for user %d <%s>:\n%s\n", u.ID, u.Email, key)
+	return nil
+}
+
+func runPageConnect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dbURL := newFlags("page connect --email E --page-id ID --page-name NAME --access-token T [--bot-enabled=false]",
+		"Connects a Facebook page to the user's account, or updates it if already connected.", stderr)
+	email := fs.String("email", "", "e-mail of the page's owner (required)")
+	pageID := fs.String("page-id", "", "Facebook page id (required)")
+	pageName := fs.String("page-name", "", "page name (required)")
+	token := fs.String("access-token", "", "page access token (required; stored, never shown by the API)")
+	enabled := fs.Bool("bot-enabled", true, "enable the bot on the page")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := requireFlags(fs, "email", "page-id", "page-name", "access-token"); err != nil {
+		return err
+	}
+	if !isDigits(*pageID) {
+		return fmt.Errorf("--page-id %q: a Facebook page id is a number", *pageID)
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := findUserByEmail(ctx, db, *email)
+	if err != nil {
+		return err
+	}
+	p, err := db.ConnectPage(ctx, &xerochat.Page{UserID: u.ID, PageID: *pageID, Name: *pageName, AccessToken: *token, BotEnabled: *enabled})
+	if err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(stdout, "page %s (%s) connected for <%s>, bot enabled: %t\n", p.PageID, p.Name, u.Email, p.BotEnabled)
+	return nil
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func runFlowCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dbURL := newFlags("flow create --email E --page-id ID --file flow.json",
+		"Creates a flow campaign on one of the user's pages. The campaign id is the last line.\n\n"+
+			`flow.json: {"flow_name": "Survey", "questions": [{"question": "Your favourite colour?", "type": "text"}]}`, stderr)
+	email := fs.String("email", "", "e-mail of the campaign's owner (required)")
+	pageID := fs.String("page-id", "", "Facebook page id the flow runs on (required)")
+	file := fs.String("file", "", "flow campaign JSON file (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := requireFlags(fs, "email", "page-id", "file"); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	var ff xerochat.FlowFile
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ff); err != nil {
+		return fmt.Errorf("%s: not a flow file: %v", *file, err)
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := findUserByEmail(ctx, db, *email)
+	if err != nil {
+		return err
+	}
+	page, err := db.FindEnabledPage(ctx, u.ID, *pageID)
+	if err != nil {
+		return fmt.Errorf("user <%s> has no page %s with its bot enabled", u.Email, *pageID)
+	}
+	fc, err := ff.Campaign(u.ID, page.ID)
+	if err != nil {
+		return fmt.Errorf("%s: %s", *file, xerochat.ErrorMessage(err))
+	}
+	id, err := db.CreateFlowCampaign(ctx, fc)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created flow campaign %q with %d questions on page %s\n%d\n", fc.Name, len(fc.Questions), page.PageID, id)
+	return nil
+}
+
+func runDBCopy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("db copy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: xerochat db copy --from URL --to URL [--overwrite]\n\n"+
+			"Copies every record from one database to another, keeping ids, e.g. from the SQLite\n"+
+			"file to PostgreSQL when moving to production (or back). The target is migrated first\n"+
+			"and must be empty unless --overwrite is given. Stop the servers writing to the source\n"+
+			"first: records written during the copy may be missed.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	from := fs.String("from", "", "source database URL or SQLite path (required)")
+	to := fs.String("to", "", "target database URL or SQLite path (required)")
+	overwrite := fs.Bool("overwrite", false, "replace the records of a non-empty target")
+	batch := fs.Int("batch", 500, "rows per insert")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := requireFlags(fs, "from", "to"); err != nil {
+		return err
+	}
+	if *from == *to {
+		return errors.New("--from and --to name the same database")
+	}
+	src, err := openDB(ctx, *from)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	defer src.Close()
+	dst, err := openDB(ctx, *to)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	defer dst.Close()
+	counts, err := sqlstore.Copy(ctx, src, dst, sqlstore.CopyOptions{
+		BatchSize: *batch, Overwrite: *overwrite,
+		Progress: func(table string, done, total int64) {
+			fmt.Fprintf(stderr, "copy: %-18s %d/%d\n", table, done, total)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, t := range sqlstore.Tables {
+		total += counts[t]
+	}
+	fmt.Fprintf(stdout, "copied %d records from %s to %s; row counts verified\n", total, src.Dialect(), dst.Dialect())
+	return nil
+}

@@ -1,0 +1,170 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/xerochat/xerochat"
+)
+
+func findContactGroup(ctx context.Context, c conn, userID, id int64) (*xerochat.ContactGroup, error) {
+	var g xerochat.ContactGroup
+	var created int64
+	var deleted int
+	err := c.queryRow(ctx, `SELECT id, user_id, name, created_at, deleted FROM contact_groups
+		WHERE id = ? AND user_id = ? AND deleted = 0`, id, userID).Scan(&g.ID, &g.UserID, &g.Name, &created, &deleted)
+	if err != nil {
+		return nil, notFound(err, xerochat.MsgContactGroupAbsent)
+	}
+	g.CreatedAt, g.Deleted = unix(created), deleted == 1
+	return &g, nil
+}
+
+// FindContactGroup returns the user's group.
+func (db *DB) FindContactGroup(ctx context.Context, userID, id int64) (*xerochat.ContactGroup, error) {
+	return findContactGroup(ctx, db.read(), userID, id)
+}
+
+// CreateContactGroup stores a new group and returns its id.
+func (db *DB) CreateContactGroup(ctx context.Context, userID int64, name string) (int64, error) {
+	return db.read().insert(ctx, `INSERT INTO contact_groups (user_id, name, created_at) VALUES (?, ?, ?)`,
+		userID, name, db.now())
+}
+
+// RenameContactGroup changes the name of the user's group.
+func (db *DB) RenameContactGroup(ctx context.Context, userID, id int64, name string) error {
+	res, err := db.read().exec(ctx, `UPDATE contact_groups SET name = ? WHERE id = ? AND user_id = ? AND deleted = 0`,
+		name, id, userID)
+	return affectedOne(res, err, xerochat.MsgContactGroupAbsent)
+}
+
+// DeleteContactGroup marks the user's group deleted; its contacts stay.
+func (db *DB) DeleteContactGroup(ctx context.Context, userID, id int64) error {
+	res, err := db.read().exec(ctx, `UPDATE contact_groups SET deleted = 1 WHERE id = ? AND user_id = ? AND deleted = 0`,
+		id, userID)
+	return affectedOne(res, err, xerochat.MsgContactGroupAbsent)
+}
+
+const contactColumns = `id, user_id, contact_type_id, first_name, last_name, phone_number, email, notes, unsubscribed, deleted`
+
+func findContact(ctx context.Context, c conn, userID, id int64) (*xerochat.Contact, error) {
+	var ct xerochat.Contact
+	var unsub, deleted int
+	err := c.queryRow(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id = ? AND user_id = ? AND deleted = 0`, id, userID).
+		Scan(&ct.ID, &ct.UserID, &ct.ContactTypeID, &ct.FirstName, &ct.LastName, &ct.PhoneNumber, &ct.Email, &ct.Notes, &unsub, &deleted)
+	if err != nil {
+		return nil, notFound(err, xerochat.MsgContactNotFound)
+	}
+	ct.Unsubscribed, ct.Deleted = unsub == 1, deleted == 1
+	return &ct, nil
+}
+
+// FindContact returns the user's contact.
+func (db *DB) FindContact(ctx context.Context, userID, id int64) (*xerochat.Contact, error) {
+	return findContact(ctx, db.read(), userID, id)
+}
+
+// checkContactUnique looks for another live contact of the user with the same
+// e-mail or phone, e-mail first, so that the answer does not depend on which
+// index a racing insert trips. The unique indexes remain the final guard.
+func checkContactUnique(ctx context.Context, c conn, userID, exceptID int64, email, phone string) error {
+	var one int
+	if email != "" {
+		err := c.queryRow(ctx, `SELECT 1 FROM contacts WHERE user_id = ? AND email_key = ? AND deleted = 0 AND id <> ?`,
+			userID, xerochat.NormalizeEmail(email), exceptID).Scan(&one)
+		if err == nil {
+			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgContactEmailTaken}
+		} else if !isNoRows(err) {
+			return err
+		}
+	}
+	if phone != "" {
+		err := c.queryRow(ctx, `SELECT 1 FROM contacts WHERE user_id = ? AND phone_number = ? AND deleted = 0 AND id <> ?`,
+			userID, phone, exceptID).Scan(&one)
+		if err == nil {
+			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgContactPhoneTaken}
+		} else if !isNoRows(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// contactConflict translates a unique-index failure into the contract message.
+func contactConflict(err error) error {
+	switch {
+	case uniqueViolation(err, "email_key"):
+		return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgContactEmailTaken}
+	case uniqueViolation(err, "phone_number"):
+		return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgContactPhoneTaken}
+	}
+	return err
+}
+
+// CreateContact stores a contact in one of the user's groups.
+func (db *DB) CreateContact(ctx context.Context, ct *xerochat.Contact) (int64, error) {
+	var id int64
+	err := db.inTx(ctx, func(c conn) error {
+		if _, err := findContactGroup(ctx, c, ct.UserID, ct.ContactTypeID); err != nil {
+			if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
+				return &xerochat.Error{Code: xerochat.ENOTFOUND, Message: xerochat.MsgContactGroupDenied}
+			}
+			return err
+		}
+		if err := checkContactUnique(ctx, c, ct.UserID, 0, ct.Email, ct.PhoneNumber); err != nil {
+			return err
+		}
+		var err error
+		id, err = c.insert(ctx, `INSERT INTO contacts (user_id, contact_type_id, first_name, last_name, phone_number, email, email_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, ct.UserID, ct.ContactTypeID, ct.FirstName, ct.LastName, ct.PhoneNumber,
+			ct.Email, xerochat.NormalizeEmail(ct.Email))
+		return contactConflict(err)
+	})
+	return id, err
+}
+
+// UpdateContact applies upd to the user's contact. A present e-mail or phone
+// number cannot change; sending the same value again is not a change.
+func (db *DB) UpdateContact(ctx context.Context, userID, id int64, upd xerochat.ContactUpdate) error {
+	return db.inTx(ctx, func(c conn) error {
+		cur, err := findContact(ctx, c, userID, id)
+		if err != nil {
+			return err
+		}
+		if upd.Email != nil && cur.Email != "" && !strings.EqualFold(*upd.Email, cur.Email) {
+			return &xerochat.Error{Code: xerochat.EINVALID, Message: "The email can not be changed once added"}
+		}
+		if upd.PhoneNumber != nil && cur.PhoneNumber != "" && *upd.PhoneNumber != cur.PhoneNumber {
+			return &xerochat.Error{Code: xerochat.EINVALID, Message: "The phone_number can not be changed once added"}
+		}
+		if upd.Email != nil && !xerochat.ValidEmail(*upd.Email) {
+			return &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgContactEmailBad}
+		}
+		next := *cur
+		if upd.FirstName != nil {
+			next.FirstName = *upd.FirstName
+		}
+		if upd.LastName != nil {
+			next.LastName = *upd.LastName
+		}
+		if upd.Email != nil && cur.Email == "" {
+			next.Email = *upd.Email
+		}
+		if upd.PhoneNumber != nil && cur.PhoneNumber == "" {
+			next.PhoneNumber = *upd.PhoneNumber
+		}
+		if err := checkContactUnique(ctx, c, userID, id, next.Email, next.PhoneNumber); err != nil {
+			return err
+		}
+		_, err = c.exec(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, email = ?, email_key = ?, phone_number = ?
+			WHERE id = ? AND user_id = ?`, next.FirstName, next.LastName, next.Email, xerochat.NormalizeEmail(next.Email),
+			next.PhoneNumber, id, userID)
+		return contactConflict(err)
+	})
+}
+
+// DeleteContact marks the user's contact deleted, freeing its e-mail/phone.
+func (db *DB) DeleteContact(ctx context.Context, userID, id int64) error {
+	res, err := db.read().exec(ctx, `UPDATE contacts SET deleted = 1 WHERE id = ? AND user_id = ? AND deleted = 0`, id, userID)
+	return affectedOne(res, err, xerochat.MsgContactNotFound)
+}

@@ -1,0 +1,182 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Tables lists every table of the schema, parents before children, so rows
+// can be inserted in this order and deleted in the reverse one.
+var Tables = []string{
+	"packages", "users", "pages", "subscribers", "labels", "subscriber_labels",
+	"contact_groups", "contacts", "flow_campaigns", "flow_questions", "flow_answers",
+}
+
+// tableOrder is the key each table is read in, so copies are deterministic.
+var tableOrder = map[string]string{"subscriber_labels": "subscriber_id, label_ref"}
+
+// CopyOptions tune Copy.
+type CopyOptions struct {
+	// BatchSize is how many rows go into one INSERT; default 500.
+	BatchSize int
+	// Overwrite empties a target that holds records instead of refusing it.
+	Overwrite bool
+	// Progress, if set, is told after every batch how far a table is.
+	Progress func(table string, done, total int64)
+}
+
+// Count returns the number of rows of each table.
+func (db *DB) Count(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, t := range Tables {
+		var n int64
+		if err := db.read().queryRow(ctx, `SELECT COUNT(*) FROM `+t).Scan(&n); err != nil {
+			return nil, fmt.Errorf("count %s: %w", t, err)
+		}
+		out[t] = n
+	}
+	return out, nil
+}
+
+// empty reports whether the database holds nothing but what migrations
+// create (the Trial package).
+func (db *DB) empty(ctx context.Context) (bool, error) {
+	counts, err := db.Count(ctx)
+	if err != nil {
+		return false, err
+	}
+	for t, n := range counts {
+		if t == "packages" && n <= 1 || n == 0 {
+			continue
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+// Copy copies every record of src into dst, keeping ids, in one transaction
+// on dst: either all of it lands or none. dst must be migrated and empty
+// unless opt.Overwrite. Afterwards the row counts of both are compared.
+func Copy(ctx context.Context, src, dst *DB, opt CopyOptions) (map[string]int64, error) {
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 500
+	}
+	empty, err := dst.empty(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !empty && !opt.Overwrite {
+		return nil, fmt.Errorf("the target database already holds records; copy into an empty database, or pass --overwrite to replace them")
+	}
+	want, err := src.Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	err = dst.inTx(ctx, func(c conn) error {
+		for i := len(Tables) - 1; i >= 0; i-- {
+			if _, err := c.exec(ctx, `DELETE FROM `+Tables[i]); err != nil {
+				return fmt.Errorf("empty %s: %w", Tables[i], err)
+			}
+		}
+		for _, t := range Tables {
+			if err := copyTable(ctx, src, c, t, want[t], opt); err != nil {
+				return fmt.Errorf("copy %s: %w", t, err)
+			}
+		}
+		return resetSequences(ctx, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	got, err := dst.Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	for _, t := range Tables {
+		if got[t] != want[t] {
+			return got, fmt.Errorf("verify: %s has %d rows in the source but %d in the target", t, want[t], got[t])
+		}
+	}
+	return got, nil
+}
+
+func copyTable(ctx context.Context, src *DB, dst conn, table string, total int64, opt CopyOptions) error {
+	order := tableOrder[table]
+	if order == "" {
+		order = "id"
+	}
+	rows, err := src.read().query(ctx, `SELECT * FROM `+table+` ORDER BY `+order)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
+	var batch []any
+	var done int64
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		n := len(batch) / len(cols)
+		q := head + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
+		if _, err := dst.exec(ctx, q, batch...); err != nil {
+			return err
+		}
+		done += int64(n)
+		batch = batch[:0]
+		if opt.Progress != nil {
+			opt.Progress(table, done, total)
+		}
+		return nil
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		batch = append(batch, vals...)
+		if len(batch)/len(cols) >= opt.BatchSize {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if done == 0 && opt.Progress != nil {
+		opt.Progress(table, 0, total)
+	}
+	return nil
+}
+
+// resetSequences moves PostgreSQL's id generators past the copied ids, so
+// the next insert does not collide. SQLite needs nothing: it takes max+1.
+func resetSequences(ctx context.Context, c conn) error {
+	if c.db.dialect != Postgres {
+		return nil
+	}
+	for _, t := range Tables {
+		if tableOrder[t] != "" {
+			continue
+		}
+		q := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE((SELECT MAX(id) FROM %s), 0) + 1, false)`, t, t)
+		if _, err := c.exec(ctx, q); err != nil {
+			return fmt.Errorf("reset id sequence of %s: %w", t, err)
+		}
+	}
+	return nil
+}

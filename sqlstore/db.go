@@ -1,0 +1,329 @@
+// Package sqlstore implements the xerochat services on SQL databases:
+// an embedded SQLite file (pure Go, no cgo) or PostgreSQL through pgx.
+//
+// Queries are written once, with '?' placeholders, and rewritten to '$n' for
+// PostgreSQL. Both schemas store times as Unix seconds and flags as integers,
+// so the same code and the same tests serve both databases.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/xerochat/xerochat"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the database behind a DB.
+type Dialect string
+
+// The databases xerochat runs on.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Options tune a connection pool; zero values pick the defaults.
+type Options struct {
+	MaxOpenConns    int           // PostgreSQL: default 20
+	MaxIdleConns    int           // PostgreSQL: default 5
+	ConnMaxIdleTime time.Duration // default 5 minutes
+}
+
+// DB is an open, migrated database. It implements every xerochat service.
+type DB struct {
+	sql     *sql.DB
+	dialect Dialect
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+
+	rebound sync.Map // query text -> PostgreSQL form
+}
+
+// Services implemented by *DB.
+var (
+	_ xerochat.UserService    = (*DB)(nil)
+	_ xerochat.ContactService = (*DB)(nil)
+	_ xerochat.PageService    = (*DB)(nil)
+	_ xerochat.FlowService    = (*DB)(nil)
+)
+
+// ParseURL tells which database a --db value names and returns the driver's
+// data source name. A postgres:// or postgresql:// URL is PostgreSQL; a
+// sqlite: URL or a plain path is a SQLite file.
+func ParseURL(dbURL string) (Dialect, string, error) {
+	switch {
+	case dbURL == "":
+		return "", "", errors.New("no database given")
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		return Postgres, dbURL, nil
+	}
+	path := dbURL
+	if rest, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
+		path = strings.TrimPrefix(rest, "//")
+	}
+	if path == "" {
+		return "", "", fmt.Errorf("no file name in %q", dbURL)
+	}
+	// WAL lets readers work beside the writer (and beside CLI commands run
+	// while the server is up); busy_timeout makes writers queue instead of
+	// failing; write transactions take the lock at BEGIN, so two writers never
+	// deadlock upgrading a read lock.
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return SQLite, "file:" + path + "?" + q.Encode(), nil
+}
+
+// Open connects to the database named by dbURL (see ParseURL) and applies
+// the embedded migrations. On PostgreSQL a session lock makes concurrent
+// starts safe: one process migrates, the others wait for it.
+func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
+	db, err := Connect(ctx, dbURL, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Connect opens the database without migrating it.
+func Connect(ctx context.Context, dbURL string, opt Options) (*DB, error) {
+	dialect, dsn, err := ParseURL(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	driver := "sqlite"
+	if dialect == Postgres {
+		driver = "pgx"
+	}
+	sqldb, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	if opt.ConnMaxIdleTime == 0 {
+		opt.ConnMaxIdleTime = 5 * time.Minute
+	}
+	sqldb.SetConnMaxIdleTime(opt.ConnMaxIdleTime)
+	if dialect == Postgres {
+		if opt.MaxOpenConns == 0 {
+			opt.MaxOpenConns = 20
+		}
+		if opt.MaxIdleConns == 0 {
+			opt.MaxIdleConns = 5
+		}
+		sqldb.SetMaxOpenConns(opt.MaxOpenConns)
+		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
+	} else {
+		// SQLite has one writer at a time; a few connections let reads
+		// proceed beside it without piling up file handles.
+		sqldb.SetMaxOpenConns(8)
+		sqldb.SetMaxIdleConns(8)
+	}
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+	}
+	return &DB{sql: sqldb, dialect: dialect, Now: time.Now}, nil
+}
+
+// Migrate applies the migrations not yet applied.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.migrator()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s database: %w", db.dialect, err)
+	}
+	return nil
+}
+
+// MigrationVersion returns the newest applied migration.
+func (db *DB) MigrationVersion(ctx context.Context) (int64, error) {
+	p, err := db.migrator()
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
+}
+
+func (db *DB) migrator() (*goose.Provider, error) {
+	dir, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
+	if err != nil {
+		return nil, err
+	}
+	var opts []goose.ProviderOption
+	gooseDialect := goose.DialectSQLite3
+	if db.dialect == Postgres {
+		gooseDialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(gooseDialect, db.sql, dir, opts...)
+}
+
+// Dialect tells which database this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// SQL exposes the pool for tools that work on whole tables (db copy).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// now is the current time, truncated to the second the schema stores.
+func (db *DB) now() int64 { return db.Now().Unix() }
+
+// bind rewrites '?' placeholders to PostgreSQL's '$n'. Queries never hold a
+// literal '?', so a plain scan suffices; results are cached per query text.
+func (db *DB) bind(query string) string {
+	if db.dialect != Postgres {
+		return query
+	}
+	if q, ok := db.rebound.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	db.rebound.Store(query, b.String())
+	return b.String()
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs queries on the pool or inside a transaction, binding
+// placeholders for the dialect. Store helpers take a conn so that they
+// compose inside one transaction.
+type conn struct {
+	q  querier
+	db *DB
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.db.bind(query), args...)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.db.bind(query), args...)
+}
+
+func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.db.bind(query), args...)
+}
+
+// insert runs an INSERT ... RETURNING id and returns the id.
+func (c conn) insert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := c.queryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// read is a conn on the pool, for single statements.
+func (db *DB) read() conn { return conn{q: db.sql, db: db} }
+
+// inTx runs fn in a transaction, committing when it returns nil. On SQLite
+// the transaction holds the write lock from its start.
+func (db *DB) inTx(ctx context.Context, fn func(c conn) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(conn{q: tx, db: db}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// flag stores a bool as the 0/1 integer both schemas use.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// unix returns a stored time as a time.Time; 0 stays the zero time.
+func unix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0)
+}
+
+// seconds is the stored form of t; the zero time is 0.
+func seconds(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// notFound maps sql.ErrNoRows to an ENOTFOUND error with the given message.
+func notFound(err error, msg string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return &xerochat.Error{Code: xerochat.ENOTFOUND, Message: msg}
+	}
+	return err
+}
+
+// isNoRows reports whether err says a query found nothing.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// affectedOne turns an UPDATE that touched no row into ENOTFOUND with msg.
+func affectedOne(res sql.Result, err error, msg string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return &xerochat.Error{Code: xerochat.ENOTFOUND, Message: msg}
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/xerochat/xerochat"
+)
+
+const msgNoFlowCampaign = "The flow campaign ID does not exist"
+
+// CreateFlowCampaign stores a campaign and its questions in one transaction.
+func (db *DB) CreateFlowCampaign(ctx context.Context, fc *xerochat.FlowCampaign) (int64, error) {
+	keywords, _ := json.Marshal(nonNil(fc.Keywords))
+	payloads, _ := json.Marshal(nonNil(fc.Payloads))
+	var id int64
+	err := db.inTx(ctx, func(c conn) error {
+		var err error
+		id, err = c.insert(ctx, `INSERT INTO flow_campaigns (user_id, page_ref, name, keywords, payloads, completion_message, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, fc.UserID, fc.PageRef, fc.Name, string(keywords), string(payloads),
+			fc.CompletionMessage, db.now())
+		if err != nil {
+			return err
+		}
+		for i, q := range fc.Questions {
+			options, _ := json.Marshal(nonNil(q.Options))
+			qid, err := c.insert(ctx, `INSERT INTO flow_questions (campaign_id, position, question, type, options, reprompt)
+				VALUES (?, ?, ?, ?, ?, ?)`, id, i+1, q.Question, q.Type, string(options), q.Reprompt)
+			if err != nil {
+				return err
+			}
+			q.ID, q.Position = qid, i+1
+		}
+		return nil
+	})
+	if err == nil {
+		fc.ID = id
+	}
+	return id, err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ListFlowCampaigns returns the user's campaigns by id, without questions.
+func (db *DB) ListFlowCampaigns(ctx context.Context, userID int64) ([]*xerochat.FlowCampaign, error) {
+	rows, err := db.read().query(ctx, `SELECT id, name FROM flow_campaigns WHERE user_id = ? ORDER BY id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*xerochat.FlowCampaign{}
+	for rows.Next() {
+		fc := &xerochat.FlowCampaign{UserID: userID}
+		if err := rows.Scan(&fc.ID, &fc.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, fc)
+	}
+	return out, rows.Err()
+}
+
+// FindFlowCampaign returns the user's campaign with its questions in order.
+func (db *DB) FindFlowCampaign(ctx context.Context, userID, id int64) (*xerochat.FlowCampaign, error) {
+	c := db.read()
+	fc := &xerochat.FlowCampaign{}
+	var keywords, payloads string
+	var created int64
+	err := c.queryRow(ctx, `SELECT id, user_id, page_ref, name, keywords, payloads, completion_message, created_at
+		FROM flow_campaigns WHERE id = ? AND user_id = ?`, id, userID).
+		Scan(&fc.ID, &fc.UserID, &fc.PageRef, &fc.Name, &keywords, &payloads, &fc.CompletionMessage, &created)
+	if err != nil {
+		return nil, notFound(err, msgNoFlowCampaign)
+	}
+	fc.CreatedAt = unix(created)
+	_ = json.Unmarshal([]byte(keywords), &fc.Keywords)
+	_ = json.Unmarshal([]byte(payloads), &fc.Payloads)
+	rows, err := c.query(ctx, `SELECT id, position, question, type, options, reprompt FROM flow_questions
+		WHERE campaign_id = ? ORDER BY position`, fc.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		q := &xerochat.FlowQuestion{}
+		var options string
+		if err := rows.Scan(&q.ID, &q.Position, &q.Question, &q.Type, &options, &q.Reprompt); err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal([]byte(options), &q.Options)
+		fc.Questions = append(fc.Questions, q)
+	}
+	return fc, rows.Err()
+}
+
+// SaveAnswer stores an answer, replacing an earlier one to the same question.
+// The row keeps its id, so the subscriber keeps its place in the order of
+// first answers.
+func (db *DB) SaveAnswer(ctx context.Context, campaignID, questionID, subscriberID int64, answer string) error {
+	_, err := db.read().exec(ctx, `INSERT INTO flow_answers (campaign_id, question_id, subscriber_id, answer, answered_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscriber_id, question_id) DO UPDATE SET answer = excluded.answer,
+		answered_at = excluded.answered_at`, campaignID, questionID, subscriberID, answer, db.now())
+	return err
+}
+
+// SubscriberAnswers returns one subscriber's answers in question order.
+func (db *DB) SubscriberAnswers(ctx context.Context, campaignID int64, psid string) ([]xerochat.FlowAnswer, error) {
+	out := []xerochat.FlowAnswer{}
+	err := db.eachAnswer(ctx, `SELECT s.psid, q.id, q.question, a.answer FROM flow_answers a
+		JOIN flow_questions q ON q.id = a.question_id
+		JOIN subscribers s ON s.id = a.subscriber_id
+		WHERE a.campaign_id = ? AND s.psid = ? ORDER BY q.position`, []any{campaignID, psid},
+		func(a xerochat.FlowAnswer) error { out = append(out, a); return nil })
+	return out, err
+}
+
+// EachAnswer streams every answer of the campaign, subscribers in order of
+// their first answer, each subscriber's answers in question order. The
+// database sorts; rows are handed to fn one at a time as they arrive.
+func (db *DB) EachAnswer(ctx context.Context, campaignID int64, fn func(xerochat.FlowAnswer) error) error {
+	return db.eachAnswer(ctx, `SELECT s.psid, q.id, q.question, a.answer FROM flow_answers a
+		JOIN (SELECT subscriber_id, MIN(id) AS first_id FROM flow_answers WHERE campaign_id = ? GROUP BY subscriber_id) f
+			ON f.subscriber_id = a.subscriber_id
+		JOIN flow_questions q ON q.id = a.question_id
+		JOIN subscribers s ON s.id = a.subscriber_id
+		WHERE a.campaign_id = ? ORDER BY f.first_id, q.position`, []any{campaignID, campaignID}, fn)
+}
+
+func (db *DB) eachAnswer(ctx context.Context, query string, args []any, fn func(xerochat.FlowAnswer) error) error {
+	rows, err := db.read().query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a xerochat.FlowAnswer
+		if err := rows.Scan(&a.PSID, &a.QuestionID, &a.Question, &a.Answer); err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

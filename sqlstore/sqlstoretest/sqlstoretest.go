@@ -1,0 +1,81 @@
+// Package sqlstoretest gives tests a fresh database of their own: a SQLite
+// file in the test's temporary folder, or — when XEROCHAT_TEST_POSTGRES holds
+// a PostgreSQL URL — a new schema on that server, dropped when the test ends.
+// The same tests thus run on either database, chosen by the environment.
+package sqlstoretest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver
+
+	"github.com/xerochat/xerochat/sqlstore"
+)
+
+// EnvPostgres names the variable holding the PostgreSQL test server's URL.
+const EnvPostgres = "XEROCHAT_TEST_POSTGRES"
+
+// Postgres reports whether tests run on PostgreSQL.
+func Postgres() bool { return os.Getenv(EnvPostgres) != "" }
+
+// URL returns the URL of a new, empty database that is removed after tb. On
+// PostgreSQL it is the server's URL with search_path set to a fresh schema;
+// a server that cannot be reached fails the test rather than skipping it, so
+// a PostgreSQL run cannot pass without PostgreSQL.
+func URL(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		return filepath.Join(tb.TempDir(), "xerochat.db")
+	}
+	schema := "xt_" + strings.ToLower(rand.Text()[:16])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatalf("sqlstoretest: open %s: %v", EnvPostgres, err)
+	}
+	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		tb.Fatalf("sqlstoretest: create schema on %s: %v", EnvPostgres, err)
+	}
+	tb.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("sqlstoretest: drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatalf("sqlstoretest: %s is not a URL: %v", EnvPostgres, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Open returns a migrated database on URL(tb), closed after tb.
+func Open(tb testing.TB) *sqlstore.DB {
+	tb.Helper()
+	db, err := sqlstore.Open(context.Background(), URL(tb), sqlstore.Options{})
+	if err != nil {
+		tb.Fatalf("sqlstoretest: open: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Name describes the database tests run on, for messages.
+func Name() string {
+	if Postgres() {
+		return fmt.Sprintf("postgres (%s)", EnvPostgres)
+	}
+	return "sqlite"
+}
