@@ -50,6 +50,7 @@ type Options struct {
 type DB struct {
 	sql     *sql.DB
 	dialect Dialect
+	path    string // the SQLite file; "" on PostgreSQL
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
@@ -68,18 +69,23 @@ var (
 // data source name. A postgres:// or postgresql:// URL is PostgreSQL; a
 // sqlite: URL or a plain path is a SQLite file.
 func ParseURL(dbURL string) (Dialect, string, error) {
+	d, dsn, _, err := parseURL(dbURL)
+	return d, dsn, err
+}
+
+func parseURL(dbURL string) (d Dialect, dsn, path string, err error) {
 	switch {
 	case dbURL == "":
-		return "", "", errors.New("no database given")
+		return "", "", "", errors.New("no database given")
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
-		return Postgres, dbURL, nil
+		return Postgres, dbURL, "", nil
 	}
-	path := dbURL
+	path = dbURL
 	if rest, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
 		path = strings.TrimPrefix(rest, "//")
 	}
 	if path == "" {
-		return "", "", fmt.Errorf("no file name in %q", dbURL)
+		return "", "", "", fmt.Errorf("no file name in %q", dbURL)
 	}
 	// WAL lets readers work beside the writer (and beside CLI commands run
 	// while the server is up); busy_timeout makes writers queue instead of
@@ -91,7 +97,7 @@ func ParseURL(dbURL string) (Dialect, string, error) {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	return SQLite, "file:" + path + "?" + q.Encode(), nil
+	return SQLite, "file:" + path + "?" + q.Encode(), path, nil
 }
 
 // Open connects to the database named by dbURL (see ParseURL) and applies
@@ -111,7 +117,7 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 
 // Connect opens the database without migrating it.
 func Connect(ctx context.Context, dbURL string, opt Options) (*DB, error) {
-	dialect, dsn, err := ParseURL(dbURL)
+	dialect, dsn, path, err := parseURL(dbURL)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +152,7 @@ func Connect(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	return &DB{sql: sqldb, dialect: dialect, Now: time.Now}, nil
+	return &DB{sql: sqldb, dialect: dialect, path: path, Now: time.Now}, nil
 }
 
 // Migrate applies the migrations not yet applied.
@@ -154,6 +160,13 @@ func (db *DB) Migrate(ctx context.Context) error {
 	p, err := db.migrator()
 	if err != nil {
 		return err
+	}
+	if db.dialect == SQLite {
+		unlock, err := lockFile(db.path)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate %s database: %w", db.dialect, err)
