@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -28,32 +29,41 @@ var maxParamLen = map[string]int{
 const defaultMaxParamLen = 255
 
 // readParams gathers the parameters of the query string and the body (the
-// body wins) into c.params and checks the ones the endpoint reads. A non-zero
-// status means the request is malformed and must be answered with msg.
+// body wins) into c.params. A non-zero status means the body cannot be read
+// at all (so neither can the key) and must be answered with msg at once. A
+// parameter the endpoint reads that breaks the encoding or length rules is
+// kept in c.badParam and reported after the key check, which comes first
+// on every endpoint.
 func (c *call) readParams(names []string) (status int, msg string) {
 	c.params = map[string]string{}
 	query, _ := url.ParseQuery(c.r.URL.RawQuery) // like PHP, keep what parses
 	addValues(c.params, query)
-	if status, msg := c.readBody(); status != 0 {
+	if status, msg := c.readBody(names); status != 0 {
 		return status, msg
 	}
-	for _, name := range append(names, "api_key") {
-		v, ok := c.params[name]
-		if !ok {
-			continue
-		}
-		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-			return http.StatusOK, fmt.Sprintf("The %s field must be UTF-8 text without NUL characters", name)
-		}
-		limit := maxParamLen[name]
-		if limit == 0 {
-			limit = defaultMaxParamLen
-		}
-		if name == "password" && len(v) > limit || utf8.RuneCountInString(v) > limit {
-			return http.StatusOK, fmt.Sprintf("The %s field is too long (at most %d characters)", name, limit)
+	for _, name := range names {
+		if err := checkParam(name, c.params[name]); err != nil {
+			c.badParam = err
+			break
 		}
 	}
 	return 0, ""
+}
+
+// checkParam applies the encoding and length rules to one value. The key is
+// not checked here: any bad key is simply an invalid key.
+func checkParam(name, v string) error {
+	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		return invalid(fmt.Sprintf("The %s field must be UTF-8 text without NUL characters", name))
+	}
+	limit := maxParamLen[name]
+	if limit == 0 {
+		limit = defaultMaxParamLen
+	}
+	if name == "password" && len(v) > limit || utf8.RuneCountInString(v) > limit {
+		return invalid(fmt.Sprintf("The %s field is too long (at most %d characters)", name, limit))
+	}
+	return nil
 }
 
 // addValues copies values into params, trimmed. A repeated name keeps its
@@ -66,7 +76,7 @@ func addValues(params map[string]string, values url.Values) {
 	}
 }
 
-func (c *call) readBody() (status int, msg string) {
+func (c *call) readBody(names []string) (status int, msg string) {
 	r := c.r
 	if r.Body == nil || r.Body == http.NoBody {
 		return 0, ""
@@ -80,7 +90,11 @@ func (c *call) readBody() (status int, msg string) {
 		}
 		addValues(c.params, r.MultipartForm.Value)
 	case "application/json":
-		return c.readJSON()
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return bodyError(err, "The request body could not be read")
+		}
+		return c.readJSONBytes(body, names)
 	default:
 		// Form bodies, and bodies sent without a type as curl -d does.
 		body, err := io.ReadAll(r.Body)
@@ -88,7 +102,7 @@ func (c *call) readBody() (status int, msg string) {
 			return bodyError(err, "The request body could not be read")
 		}
 		if mediaType == "" && len(bytes.TrimSpace(body)) > 0 && body[0] == '{' {
-			return c.readJSONBytes(body)
+			return c.readJSONBytes(body, names)
 		}
 		values, err := url.ParseQuery(string(body))
 		if err != nil && mediaType == "application/x-www-form-urlencoded" {
@@ -107,18 +121,12 @@ func bodyError(err error, msg string) (int, string) {
 	return http.StatusOK, msg
 }
 
-func (c *call) readJSON() (int, string) {
-	body, err := io.ReadAll(c.r.Body)
-	if err != nil {
-		return bodyError(err, "The request body could not be read")
-	}
-	return c.readJSONBytes(body)
-}
-
 // readJSONBytes takes a JSON object's members as parameters. Numbers keep
 // their text, booleans become 1/0, arrays of scalars become comma-separated
-// lists (label_ids), null is absent; nested objects are refused.
-func (c *call) readJSONBytes(body []byte) (int, string) {
+// lists (label_ids), null is absent. Objects are refused only as values of
+// parameters the endpoint reads; under other names they are ignored, like
+// any unknown parameter.
+func (c *call) readJSONBytes(body []byte, names []string) (int, string) {
 	const malformed = "The JSON body is malformed: send one JSON object"
 	if len(bytes.TrimSpace(body)) == 0 {
 		return 0, ""
@@ -134,8 +142,11 @@ func (c *call) readJSONBytes(body []byte) (int, string) {
 			continue
 		}
 		s, ok := jsonValue(v)
+		if !ok && (name == "api_key" || slices.Contains(names, name)) {
+			return http.StatusOK, fmt.Sprintf("The JSON body is malformed: %s must be a string, a number or a list", name)
+		}
 		if !ok {
-			return http.StatusOK, malformed
+			continue
 		}
 		c.params[name] = strings.TrimSpace(s)
 	}

@@ -72,7 +72,9 @@ const loginInterval = time.Minute
 
 // auth checks the caller's key (api_key, or an Authorization: Bearer
 // header) and, for Admin endpoints, the caller's type. Every failure but a
-// missing key answers the same message, so keys cannot be probed.
+// missing key answers the same message, so keys cannot be probed. Once the
+// key passes, a parameter that broke the encoding or length rules is
+// reported: every endpoint checks the key first.
 func (c *call) auth(admin bool) error {
 	key := c.param("api_key")
 	if key == "" {
@@ -103,7 +105,7 @@ func (c *call) auth(admin bool) error {
 		}
 	}
 	c.user = u
-	return nil
+	return c.badParam
 }
 
 func clientIP(r *http.Request) string {

@@ -132,6 +132,9 @@ type call struct {
 	params map[string]string
 	pathID string
 	user   *xerochat.User
+	// badParam is a parameter that broke an encoding or length rule; it is
+	// reported once the key has been checked.
+	badParam error
 }
 
 // param returns a trimmed request parameter, "" when absent.

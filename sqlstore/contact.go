@@ -27,20 +27,20 @@ func (db *DB) FindContactGroup(ctx context.Context, userID, id int64) (*xerochat
 
 // CreateContactGroup stores a new group and returns its id.
 func (db *DB) CreateContactGroup(ctx context.Context, userID int64, name string) (int64, error) {
-	return db.read().insert(ctx, `INSERT INTO contact_groups (user_id, name, created_at) VALUES (?, ?, ?)`,
+	return db.write().insert(ctx, `INSERT INTO contact_groups (user_id, name, created_at) VALUES (?, ?, ?)`,
 		userID, name, db.now())
 }
 
 // RenameContactGroup changes the name of the user's group.
 func (db *DB) RenameContactGroup(ctx context.Context, userID, id int64, name string) error {
-	res, err := db.read().exec(ctx, `UPDATE contact_groups SET name = ? WHERE id = ? AND user_id = ? AND deleted = 0`,
+	res, err := db.write().exec(ctx, `UPDATE contact_groups SET name = ? WHERE id = ? AND user_id = ? AND deleted = 0`,
 		name, id, userID)
 	return affectedOne(res, err, xerochat.MsgContactGroupAbsent)
 }
 
 // DeleteContactGroup marks the user's group deleted; its contacts stay.
 func (db *DB) DeleteContactGroup(ctx context.Context, userID, id int64) error {
-	res, err := db.read().exec(ctx, `UPDATE contact_groups SET deleted = 1 WHERE id = ? AND user_id = ? AND deleted = 0`,
+	res, err := db.write().exec(ctx, `UPDATE contact_groups SET deleted = 1 WHERE id = ? AND user_id = ? AND deleted = 0`,
 		id, userID)
 	return affectedOne(res, err, xerochat.MsgContactGroupAbsent)
 }
@@ -165,6 +165,6 @@ func (db *DB) UpdateContact(ctx context.Context, userID, id int64, upd xerochat.
 
 // DeleteContact marks the user's contact deleted, freeing its e-mail/phone.
 func (db *DB) DeleteContact(ctx context.Context, userID, id int64) error {
-	res, err := db.read().exec(ctx, `UPDATE contacts SET deleted = 1 WHERE id = ? AND user_id = ? AND deleted = 0`, id, userID)
+	res, err := db.write().exec(ctx, `UPDATE contacts SET deleted = 1 WHERE id = ? AND user_id = ? AND deleted = 0`, id, userID)
 	return affectedOne(res, err, xerochat.MsgContactNotFound)
 }

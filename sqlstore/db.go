@@ -42,13 +42,18 @@ const (
 // Options tune a connection pool; zero values pick the defaults.
 type Options struct {
 	MaxOpenConns    int           // PostgreSQL: default 20
-	MaxIdleConns    int           // PostgreSQL: default 5
+	MaxIdleConns    int           // PostgreSQL: default MaxOpenConns
 	ConnMaxIdleTime time.Duration // default 5 minutes
 }
 
 // DB is an open, migrated database. It implements every xerochat service.
 type DB struct {
-	sql     *sql.DB
+	sql *sql.DB
+	// wsql runs writes. On SQLite it holds a single connection, so that
+	// writers of this process queue in Go rather than sleep in SQLite's busy
+	// handler (which costs tens of milliseconds at p99); on PostgreSQL it is
+	// the same pool as sql.
+	wsql    *sql.DB
 	dialect Dialect
 	path    string // the SQLite file; "" on PostgreSQL
 	// Now is the clock; tests may replace it.
@@ -97,7 +102,10 @@ func parseURL(dbURL string) (d Dialect, dsn, path string, err error) {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	return SQLite, "file:" + path + "?" + q.Encode(), path, nil
+	// The path goes into a file: URI, where %, ? and # have meanings of
+	// their own; escaped, a file named "my#1.db" is that file.
+	uriPath := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	return SQLite, "file:" + uriPath + "?" + q.Encode(), path, nil
 }
 
 // Open connects to the database named by dbURL (see ParseURL) and applies
@@ -137,8 +145,11 @@ func Connect(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 		if opt.MaxOpenConns == 0 {
 			opt.MaxOpenConns = 20
 		}
-		if opt.MaxIdleConns == 0 {
-			opt.MaxIdleConns = 5
+		// Keeping as many idle connections as open ones avoids closing and
+		// re-opening backends (a process fork each) under steady load; idle
+		// ones still close after ConnMaxIdleTime.
+		if opt.MaxIdleConns == 0 || opt.MaxIdleConns > opt.MaxOpenConns {
+			opt.MaxIdleConns = opt.MaxOpenConns
 		}
 		sqldb.SetMaxOpenConns(opt.MaxOpenConns)
 		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
@@ -152,7 +163,15 @@ func Connect(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	return &DB{sql: sqldb, dialect: dialect, path: path, Now: time.Now}, nil
+	db := &DB{sql: sqldb, wsql: sqldb, dialect: dialect, path: path, Now: time.Now}
+	if dialect == SQLite {
+		if db.wsql, err = sql.Open(driver, dsn); err != nil {
+			sqldb.Close()
+			return nil, err
+		}
+		db.wsql.SetMaxOpenConns(1)
+	}
+	return db, nil
 }
 
 // Migrate applies the migrations not yet applied.
@@ -207,8 +226,13 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // SQL exposes the pool for tools that work on whole tables (db copy).
 func (db *DB) SQL() *sql.DB { return db.sql }
 
-// Close closes the pool.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close closes the pools.
+func (db *DB) Close() error {
+	if db.wsql != db.sql {
+		db.wsql.Close()
+	}
+	return db.sql.Close()
+}
 
 // now is the current time, truncated to the second the schema stores.
 func (db *DB) now() int64 { return db.Now().Unix() }
@@ -271,13 +295,16 @@ func (c conn) insert(ctx context.Context, query string, args ...any) (int64, err
 	return id, err
 }
 
-// read is a conn on the pool, for single statements.
+// read is a conn on the pool, for single statements that only read.
 func (db *DB) read() conn { return conn{q: db.sql, db: db} }
+
+// write is a conn for single statements that write.
+func (db *DB) write() conn { return conn{q: db.wsql, db: db} }
 
 // inTx runs fn in a transaction, committing when it returns nil. On SQLite
 // the transaction holds the write lock from its start.
 func (db *DB) inTx(ctx context.Context, fn func(c conn) error) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.wsql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

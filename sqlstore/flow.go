@@ -101,7 +101,7 @@ func (db *DB) FindFlowCampaign(ctx context.Context, userID, id int64) (*xerochat
 // The row keeps its id, so the subscriber keeps its place in the order of
 // first answers.
 func (db *DB) SaveAnswer(ctx context.Context, campaignID, questionID, subscriberID int64, answer string) error {
-	_, err := db.read().exec(ctx, `INSERT INTO flow_answers (campaign_id, question_id, subscriber_id, answer, answered_at)
+	_, err := db.write().exec(ctx, `INSERT INTO flow_answers (campaign_id, question_id, subscriber_id, answer, answered_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscriber_id, question_id) DO UPDATE SET answer = excluded.answer,
 		answered_at = excluded.answered_at`, campaignID, questionID, subscriberID, answer, db.now())
 	return err

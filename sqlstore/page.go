@@ -113,7 +113,7 @@ func (db *DB) FindSubscriber(ctx context.Context, userID int64, psid, pageID str
 // SaveSubscriber creates the subscriber of s.PageRef with s.PSID, or updates
 // its profile and activity fields, and returns the stored record.
 func (db *DB) SaveSubscriber(ctx context.Context, s *xerochat.Subscriber) (*xerochat.Subscriber, error) {
-	c := db.read()
+	c := db.write()
 	_, err := c.exec(ctx, `INSERT INTO subscribers (user_id, page_ref, psid, first_name, last_name, full_name, gender, locale,
 		timezone, profile_pic, unavailable, last_error_message, last_error_broadcast, referer_source, subscribed_at, email,
 		phone_number, birthdate, last_interaction_at)
@@ -187,7 +187,7 @@ func (db *DB) FindLabels(ctx context.Context, pageRef int64, labelIDs []string) 
 
 // SaveLabel stores the label, or renames the one with the same Facebook id.
 func (db *DB) SaveLabel(ctx context.Context, l *xerochat.Label) (*xerochat.Label, error) {
-	c := db.read()
+	c := db.write()
 	_, err := c.exec(ctx, `INSERT INTO labels (user_id, page_ref, label_id, name, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (page_ref, label_id) DO UPDATE SET name = excluded.name`,
 		l.UserID, l.PageRef, l.LabelID, l.Name, db.now())
@@ -199,13 +199,13 @@ func (db *DB) SaveLabel(ctx context.Context, l *xerochat.Label) (*xerochat.Label
 
 // AssignLabel records the label on the subscriber; doing it twice is harmless.
 func (db *DB) AssignLabel(ctx context.Context, subscriberID, labelRef int64) error {
-	_, err := db.read().exec(ctx, `INSERT INTO subscriber_labels (subscriber_id, label_ref) VALUES (?, ?)
+	_, err := db.write().exec(ctx, `INSERT INTO subscriber_labels (subscriber_id, label_ref) VALUES (?, ?)
 		ON CONFLICT DO NOTHING`, subscriberID, labelRef)
 	return err
 }
 
 // UnassignLabel removes the label from the subscriber, if it was there.
 func (db *DB) UnassignLabel(ctx context.Context, subscriberID, labelRef int64) error {
-	_, err := db.read().exec(ctx, `DELETE FROM subscriber_labels WHERE subscriber_id = ? AND label_ref = ?`, subscriberID, labelRef)
+	_, err := db.write().exec(ctx, `DELETE FROM subscriber_labels WHERE subscriber_id = ? AND label_ref = ?`, subscriberID, labelRef)
 	return err
 }

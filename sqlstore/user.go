@@ -150,7 +150,7 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, upd xerochat.UserUpdate)
 // old key stops working for every server process at the next request.
 func (db *DB) RotateAPIKey(ctx context.Context, userID int64) (string, error) {
 	key := xerochat.NewAPIKey(userID)
-	res, err := db.read().exec(ctx, `UPDATE users SET api_key_hash = ? WHERE id = ? AND deleted = 0`, xerochat.HashAPIKey(key), userID)
+	res, err := db.write().exec(ctx, `UPDATE users SET api_key_hash = ? WHERE id = ? AND deleted = 0`, xerochat.HashAPIKey(key), userID)
 	if err != nil {
 		return "", err
 	}
@@ -162,7 +162,7 @@ func (db *DB) RotateAPIKey(ctx context.Context, userID int64) (string, error) {
 
 // RecordLogin notes the time and address of the user's latest sign-in.
 func (db *DB) RecordLogin(ctx context.Context, userID int64, ip string) error {
-	_, err := db.read().exec(ctx, `UPDATE users SET last_login_at = ?, last_login_ip = ? WHERE id = ?`, db.now(), ip, userID)
+	_, err := db.write().exec(ctx, `UPDATE users SET last_login_at = ?, last_login_ip = ? WHERE id = ?`, db.now(), ip, userID)
 	return err
 }
 

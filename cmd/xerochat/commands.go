@@ -18,7 +18,7 @@ import (
 // dbPoolFlags adds the PostgreSQL pool flags to a command.
 func dbPoolFlags(fs *flag.FlagSet, opt *sqlstore.Options) {
 	fs.IntVar(&opt.MaxOpenConns, "db-max-conns", 20, "PostgreSQL: most open connections per process")
-	fs.IntVar(&opt.MaxIdleConns, "db-max-idle", 5, "PostgreSQL: idle connections kept open per process")
+	fs.IntVar(&opt.MaxIdleConns, "db-max-idle", 0, "PostgreSQL: idle connections kept open per process (default: --db-max-conns)")
 	fs.DurationVar(&opt.ConnMaxIdleTime, "db-idle-time", 0, "close connections idle this long (default 5m)")
 }
 

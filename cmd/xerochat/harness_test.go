@@ -24,7 +24,7 @@ import (
 // fake Graph server. Tests drive it over HTTP like any client.
 type testServer struct {
 	*Main
-	t        *testing.T
+	t        testing.TB
 	Fake     *fakegraph.Server
 	AdminKey string
 	Logs     *bytes.Buffer
@@ -33,7 +33,10 @@ type testServer struct {
 var adminKeyLine = regexp.MustCompile(`API key:\s+(\S+)`)
 
 // startServer starts a server and registers its shutdown.
-func startServer(t *testing.T) *testServer {
+func startServer(t *testing.T) *testServer { return startServerTB(t) }
+
+// startServerTB is startServer for benchmarks too.
+func startServerTB(t testing.TB) *testServer {
 	t.Helper()
 	fake := fakegraph.New()
 	t.Cleanup(fake.Close)
@@ -69,7 +72,7 @@ type response struct {
 
 // JSON decodes the body into a generic value, failing the test if the body
 // is not JSON.
-func (r response) JSON(t *testing.T) map[string]any {
+func (r response) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var v map[string]any
 	if err := json.Unmarshal(r.Body, &v); err != nil {
@@ -79,7 +82,7 @@ func (r response) JSON(t *testing.T) map[string]any {
 }
 
 // Message returns the message of an error envelope, "" for anything else.
-func (r response) Message(t *testing.T) string {
+func (r response) Message(t testing.TB) string {
 	t.Helper()
 	v := r.JSON(t)
 	if v["status"] != "error" {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // --timezone works on machines without a zoneinfo database
 )
@@ -41,7 +42,8 @@ func main() {
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(0)
 	default:
-		fmt.Fprintln(os.Stderr, "xerochat:", err)
+		// One line, whatever the cause: drivers' messages can span several.
+		fmt.Fprintln(os.Stderr, "xerochat:", strings.Join(strings.Fields(err.Error()), " "))
 		os.Exit(2)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xerochat/xerochat"
@@ -89,15 +91,24 @@ func (m *Main) Run(ctx context.Context) error {
 	apiServer := &api.Server{Users: m.DB, Contacts: m.DB, Pages: m.DB, Flows: m.DB, Facebook: m.Facebook,
 		Location: loc, Logger: m.Logger}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", apiServer.Handler())
 	mux.HandleFunc("GET /healthz", m.health)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, `{"status":"error","message":"Not found"}`+"\n")
+	mux.HandleFunc("/", notFound)
+	apiHandler := apiServer.Handler()
+	// /api/ is routed before the mux: ServeMux answers unclean paths such
+	// as /api//x with an HTML redirect, and the contract wants JSON always.
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api" {
+			apiHandler.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path != path.Clean(r.URL.Path) {
+			notFound(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
 	})
 	m.server = &http.Server{
-		Handler:           logRequests(m.Logger, mux),
+		Handler:           logRequests(m.Logger, root),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2 * time.Minute,
@@ -173,6 +184,13 @@ func (m *Main) health(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.WriteString(w, `{"status":"ok"}`+"\n")
+}
+
+// notFound answers any path outside the API in the API's error shape.
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	io.WriteString(w, `{"status":"error","message":"Not found"}`+"\n")
 }
 
 // statusRecorder remembers the status and size of an answer for the log.

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xerochat/xerochat/sqlstore"
+)
+
+// The API benchmarks run a real server in-process on the run's database
+// (SQLite, or PostgreSQL with XEROCHAT_TEST_POSTGRES) and call it over
+// loopback HTTP from parallel clients. Besides ns/op they report requests
+// per second and the 50th/99th percentile latency. Figures: docs/benchmarks.md.
+//
+//	go test ./cmd/xerochat -run '^$' -bench API -benchtime 5s
+
+// latencies collects request durations from parallel clients.
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) { l.mu.Lock(); l.d = append(l.d, d); l.mu.Unlock() }
+
+func (l *latencies) report(b *testing.B, elapsed time.Duration) {
+	slices.Sort(l.d)
+	if len(l.d) == 0 {
+		return
+	}
+	pct := func(p float64) float64 { return float64(l.d[int(float64(len(l.d)-1)*p)].Microseconds()) / 1000 }
+	b.ReportMetric(float64(len(l.d))/elapsed.Seconds(), "req/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// benchLoad runs b.N requests made by next, from parallel clients.
+func benchLoad(b *testing.B, next func(i int64) *http.Request, check func(body string) bool) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var lat latencies
+	var n, failures atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := next(n.Add(1))
+			t0 := time.Now()
+			res, err := client.Do(req)
+			if err != nil {
+				failures.Add(1)
+				continue
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			lat.add(time.Since(t0))
+			if res.StatusCode != 200 || !check(string(body)) {
+				failures.Add(1)
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if f := failures.Load(); f > 0 {
+		b.Fatalf("%d requests failed", f)
+	}
+	lat.report(b, elapsed)
+}
+
+func benchServer(b *testing.B) (*testServer, *member) {
+	ts := startServerTB(b)
+	m := ts.newMember("bench@example.com", "555000111222333")
+	return ts, m
+}
+
+func BenchmarkAPIGetContact(b *testing.B) {
+	ts, m := benchServer(b)
+	ctx := context.Background()
+	group, _ := ts.DB.CreateContactGroup(ctx, m.ID, "G")
+	res := ts.post("create_contact", vals("api_key", m.Key, "contact_type_id", fmt.Sprint(group), "email", "c@example.com"))
+	if !strings.Contains(string(res.Body), "new_contact_id") {
+		b.Fatalf("create_contact: %s", res.Body)
+	}
+	url := ts.URL() + "/api/get_contact?api_key=" + m.Key + "&contact_id=1"
+	benchLoad(b, func(int64) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		return req
+	}, func(body string) bool { return strings.Contains(body, `"email":"c@example.com"`) })
+}
+
+func BenchmarkAPICreateContact(b *testing.B) {
+	ts, m := benchServer(b)
+	group, _ := ts.DB.CreateContactGroup(context.Background(), m.ID, "G")
+	url := ts.URL() + "/api/create_contact"
+	benchLoad(b, func(i int64) *http.Request {
+		body := fmt.Sprintf("api_key=%s&contact_type_id=%d&email=c%d@example.com&first_name=Bench", m.Key, group, i)
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return req
+	}, func(body string) bool { return strings.Contains(body, "new_contact_id") })
+}
+
+// seedCampaign fills a campaign with subscribers × questions answers in a
+// few set-based statements.
+func seedCampaign(b testing.TB, ts *testServer, m *member, subscribers, questions int) int64 {
+	qs := make([]string, questions)
+	for i := range qs {
+		qs[i] = fmt.Sprintf("Question number %d?", i+1)
+	}
+	fc := ts.addFlow(m, "Big campaign", qs...)
+	series := `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) `
+	if ts.DB.Dialect() == sqlstore.Postgres {
+		series = `WITH n(i) AS (SELECT generate_series(1, %d)) `
+	}
+	stmts := []string{
+		fmt.Sprintf(series+`INSERT INTO subscribers (user_id, page_ref, psid, first_name) SELECT %d, %d, CAST(3000000000000000 + i AS TEXT), 'S' FROM n`,
+			subscribers, m.ID, m.Page.ID),
+		fmt.Sprintf(`INSERT INTO flow_answers (campaign_id, question_id, subscriber_id, answer, answered_at)
+			SELECT %d, q.id, s.id, 'An answer of moderate length, like a real one', 0
+			FROM subscribers s CROSS JOIN flow_questions q WHERE s.page_ref = %d AND q.campaign_id = %d ORDER BY s.id, q.position`,
+			fc.ID, m.Page.ID, fc.ID),
+	}
+	for _, q := range stmts {
+		if _, err := ts.DB.SQL().Exec(q); err != nil {
+			b.Fatalf("seed: %v", err)
+		}
+	}
+	return fc.ID
+}
+
+// BenchmarkAPIAllSubscriberFlowInfo streams a campaign of 100,000
+// subscribers × 5 answers and reports the peak heap of the whole process
+// (server and client) while it does.
+func BenchmarkAPIAllSubscriberFlowInfo(b *testing.B) {
+	ts, m := benchServer(b)
+	id := seedCampaign(b, ts, m, 100_000, 5)
+	url := fmt.Sprintf("%s/api/get_all_subscriber_flow_info?api_key=%s&flow_campaign_id=%d", ts.URL(), m.Key, id)
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	go func() {
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+	var size int64
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		res, err := http.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	close(stop)
+	b.ReportMetric(float64(size)/1e6, "MB/answer")
+	b.ReportMetric(elapsed.Seconds()/float64(b.N)*1000, "ms/answer")
+	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/1e6, "peak-heap-MB")
+}
