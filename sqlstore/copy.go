@@ -11,10 +11,15 @@ import (
 var Tables = []string{
 	"packages", "users", "pages", "subscribers", "labels", "subscriber_labels",
 	"contact_groups", "contacts", "flow_campaigns", "flow_questions", "flow_answers",
+	"flow_sessions", "webhook_batches", "processed_events", "outbox",
 }
 
 // tableOrder is the key each table is read in, so copies are deterministic.
-var tableOrder = map[string]string{"subscriber_labels": "subscriber_id, label_ref"}
+var tableOrder = map[string]string{
+	"subscriber_labels": "subscriber_id, label_ref",
+	"flow_sessions":     "subscriber_id",
+	"processed_events":  "event_key",
+}
 
 // CopyOptions tune Copy.
 type CopyOptions struct {

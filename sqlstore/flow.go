@@ -66,12 +66,16 @@ func (db *DB) ListFlowCampaigns(ctx context.Context, userID int64) ([]*xerochat.
 
 // FindFlowCampaign returns the user's campaign with its questions in order.
 func (db *DB) FindFlowCampaign(ctx context.Context, userID, id int64) (*xerochat.FlowCampaign, error) {
-	c := db.read()
+	return loadCampaign(ctx, db.read(), `id = ? AND user_id = ?`, id, userID)
+}
+
+// loadCampaign reads the campaign matching where, with its questions.
+func loadCampaign(ctx context.Context, c conn, where string, args ...any) (*xerochat.FlowCampaign, error) {
 	fc := &xerochat.FlowCampaign{}
 	var keywords, payloads string
 	var created int64
 	err := c.queryRow(ctx, `SELECT id, user_id, page_ref, name, keywords, payloads, completion_message, created_at
-		FROM flow_campaigns WHERE id = ? AND user_id = ?`, id, userID).
+		FROM flow_campaigns WHERE `+where, args...).
 		Scan(&fc.ID, &fc.UserID, &fc.PageRef, &fc.Name, &keywords, &payloads, &fc.CompletionMessage, &created)
 	if err != nil {
 		return nil, notFound(err, msgNoFlowCampaign)
@@ -101,9 +105,13 @@ func (db *DB) FindFlowCampaign(ctx context.Context, userID, id int64) (*xerochat
 // The row keeps its id, so the subscriber keeps its place in the order of
 // first answers.
 func (db *DB) SaveAnswer(ctx context.Context, campaignID, questionID, subscriberID int64, answer string) error {
-	_, err := db.write().exec(ctx, `INSERT INTO flow_answers (campaign_id, question_id, subscriber_id, answer, answered_at)
+	return saveAnswer(ctx, db.write(), campaignID, questionID, subscriberID, answer)
+}
+
+func saveAnswer(ctx context.Context, c conn, campaignID, questionID, subscriberID int64, answer string) error {
+	_, err := c.exec(ctx, `INSERT INTO flow_answers (campaign_id, question_id, subscriber_id, answer, answered_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscriber_id, question_id) DO UPDATE SET answer = excluded.answer,
-		answered_at = excluded.answered_at`, campaignID, questionID, subscriberID, answer, db.now())
+		answered_at = excluded.answered_at`, campaignID, questionID, subscriberID, answer, c.db.now())
 	return err
 }
 

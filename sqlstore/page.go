@@ -116,8 +116,8 @@ func (db *DB) SaveSubscriber(ctx context.Context, s *xerochat.Subscriber) (*xero
 	c := db.write()
 	_, err := c.exec(ctx, `INSERT INTO subscribers (user_id, page_ref, psid, first_name, last_name, full_name, gender, locale,
 		timezone, profile_pic, unavailable, last_error_message, last_error_broadcast, referer_source, subscribed_at, email,
-		phone_number, birthdate, last_interaction_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		phone_number, birthdate, last_interaction_at, profile_fetched)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 		ON CONFLICT (page_ref, psid) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
 		full_name = excluded.full_name, gender = excluded.gender, locale = excluded.locale, timezone = excluded.timezone,
 		profile_pic = excluded.profile_pic, unavailable = excluded.unavailable,
@@ -187,10 +187,13 @@ func (db *DB) FindLabels(ctx context.Context, pageRef int64, labelIDs []string) 
 
 // SaveLabel stores the label, or renames the one with the same Facebook id.
 func (db *DB) SaveLabel(ctx context.Context, l *xerochat.Label) (*xerochat.Label, error) {
-	c := db.write()
+	return saveLabel(ctx, db.write(), l)
+}
+
+func saveLabel(ctx context.Context, c conn, l *xerochat.Label) (*xerochat.Label, error) {
 	_, err := c.exec(ctx, `INSERT INTO labels (user_id, page_ref, label_id, name, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (page_ref, label_id) DO UPDATE SET name = excluded.name`,
-		l.UserID, l.PageRef, l.LabelID, l.Name, db.now())
+		l.UserID, l.PageRef, l.LabelID, l.Name, c.db.now())
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func authStartServerIn(t *testing.T, tz string) *testServer {
 	m := &Main{
 		Config: Config{Addr: "127.0.0.1:0", DB: sqlstoretest.URL(t), Timezone: tz, AdminEmail: "admin@example.com",
 			GraphVersion: "v21.0"},
-		Out: &out, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Facebook: graph.New(fake.URL(), "v21.0"),
+		Out: &out, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Graph: graph.New(fake.URL(), "v21.0"),
 	}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start server: %v", err)

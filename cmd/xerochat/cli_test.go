@@ -151,9 +151,9 @@ func cliServer(t *testing.T, db string) (ts *testServer, stop func()) {
 	m := &Main{
 		Config: Config{Addr: "127.0.0.1:0", DB: db, Timezone: "UTC", AdminEmail: "admin@example.com",
 			GraphVersion: "v21.0"},
-		Out:      &out,
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Facebook: graph.New(fake.URL(), "v21.0"),
+		Out:    &out,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Graph:  graph.New(fake.URL(), "v21.0"),
 	}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start server on %s: %v", db, err)

@@ -37,7 +37,7 @@ func (m *Main) startDemoGraph() (stop func(), err error) {
 	for _, s := range demoSubscribers {
 		fake.AddUser(demoPageID, s.PSID, fakegraph.Profile{FirstName: s.First, LastName: s.Last})
 	}
-	m.Facebook = graph.New(fake.URL(), m.Config.GraphVersion)
+	m.Graph = graph.New(fake.URL(), m.Config.GraphVersion)
 	m.afterOpen = append(m.afterOpen, func(ctx context.Context) error { return m.mirrorDemoLabels(ctx, fake) })
 	return fake.Close, nil
 }
@@ -94,7 +94,7 @@ func (m *Main) seedDemo(ctx context.Context) error {
 	}
 	var labels []*xerochat.Label
 	for _, name := range []string{"VIP", "Newsletter"} {
-		fbID, err := m.Facebook.CreateLabel(ctx, page.AccessToken, page.PageID, name)
+		fbID, err := m.Graph.CreateLabel(ctx, page.AccessToken, page.PageID, name)
 		if err != nil {
 			return fmt.Errorf("demo label: %w", err)
 		}
@@ -104,7 +104,7 @@ func (m *Main) seedDemo(ctx context.Context) error {
 		}
 		labels = append(labels, l)
 	}
-	if err := m.Facebook.AssignLabel(ctx, page.AccessToken, labels[0].LabelID, subs[0].PSID); err != nil {
+	if err := m.Graph.AssignLabel(ctx, page.AccessToken, labels[0].LabelID, subs[0].PSID); err != nil {
 		return fmt.Errorf("demo label: %w", err)
 	}
 	if err := m.DB.AssignLabel(ctx, subs[0].ID, labels[0].ID); err != nil {

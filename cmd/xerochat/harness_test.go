@@ -30,6 +30,9 @@ type testServer struct {
 	Logs     *bytes.Buffer
 }
 
+// testAppSecret signs the webhook events tests send.
+const testAppSecret = "test-app-secret"
+
 var adminKeyLine = regexp.MustCompile(`API key:\s+(\S+)`)
 
 // startServer starts a server and registers its shutdown.
@@ -43,10 +46,10 @@ func startServerTB(t testing.TB) *testServer {
 	var out, logs bytes.Buffer
 	m := &Main{
 		Config: Config{Addr: "127.0.0.1:0", DB: sqlstoretest.URL(t), Timezone: "UTC", AdminEmail: "admin@example.com",
-			GraphVersion: "v21.0"},
-		Out:      &out,
-		Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
-		Facebook: graph.New(fake.URL(), "v21.0"),
+			GraphVersion: "v21.0", Workers: 1, JobLease: 2 * time.Second, FBAppSecret: testAppSecret, FBVerifyToken: "verify-me"},
+		Out:    &out,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Graph:  graph.New(fake.URL(), "v21.0"),
 	}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start server: %v", err)

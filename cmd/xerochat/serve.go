@@ -11,11 +11,13 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/api"
 	"github.com/xerochat/xerochat/graph"
+	"github.com/xerochat/xerochat/messenger"
 	"github.com/xerochat/xerochat/sqlstore"
 )
 
@@ -29,6 +31,16 @@ type Config struct {
 	Timezone     string
 	Demo         bool
 	AdminEmail   string
+
+	// Messenger.
+	FBAppSecret   string
+	FBVerifyToken string
+	// Workers is how many Messenger workers this process runs; 0 makes a
+	// process that only takes requests (another one does the work).
+	Workers int
+	// JobLease is how long a worker reserves what it claimed; another
+	// process takes over a crashed worker's work after it.
+	JobLease time.Duration
 }
 
 // Main is a running server: the database, the HTTP listener and the
@@ -40,9 +52,13 @@ type Main struct {
 	// credentials and the demo's instructions.
 	Out io.Writer
 
-	DB       *sqlstore.DB
-	Facebook xerochat.Facebook
+	DB *sqlstore.DB
+	// Graph is the Facebook client; built from the Graph flags when nil.
+	Graph    *graph.Client
 	server   *http.Server
+	workers  []*messenger.Worker
+	stopWork context.CancelFunc
+	working  sync.WaitGroup
 	listener net.Listener
 	closers  []func() error
 	// afterOpen runs once the database is open, before serving.
@@ -68,8 +84,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.closers = append(m.closers, m.DB.Close)
-	if m.Facebook == nil {
-		m.Facebook = graph.New(m.Config.GraphURL, m.Config.GraphVersion)
+	if m.Graph == nil {
+		m.Graph = graph.New(m.Config.GraphURL, m.Config.GraphVersion)
 	}
 	// Listen before the first admin is made, so the printed URLs are real.
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
@@ -88,10 +104,14 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	apiServer := &api.Server{Users: m.DB, Contacts: m.DB, Pages: m.DB, Flows: m.DB, Facebook: m.Facebook,
+	apiServer := &api.Server{Users: m.DB, Contacts: m.DB, Pages: m.DB, Flows: m.DB, Facebook: m.Graph,
 		Location: loc, Logger: m.Logger}
+	m.startWorkers()
+	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
+		Logger: m.Logger, Stored: m.wakeWorkers}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", m.health)
+	mux.Handle("/webhook", webhook)
 	mux.HandleFunc("/", notFound)
 	apiHandler := apiServer.Handler()
 	// /api/ is routed before the mux: ServeMux answers unclean paths such
@@ -138,6 +158,11 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	if m.stopWork != nil {
+		m.stopWork()
+		m.working.Wait()
+		m.stopWork = nil
+	}
 	for i := len(m.closers) - 1; i >= 0; i-- {
 		if err := m.closers[i](); err != nil {
 			errs = append(errs, err)
@@ -145,6 +170,24 @@ func (m *Main) Close() error {
 	}
 	m.closers = nil
 	return errors.Join(errs...)
+}
+
+// startWorkers starts the Messenger workers, which run until Close.
+func (m *Main) startWorkers() {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopWork = cancel
+	for range m.Config.Workers {
+		w := &messenger.Worker{Store: m.DB, Graph: m.Graph, Logger: m.Logger, Lease: m.Config.JobLease}
+		m.workers = append(m.workers, w)
+		m.working.Go(func() { w.Run(ctx) })
+	}
+}
+
+// wakeWorkers tells this process's workers that a batch has arrived.
+func (m *Main) wakeWorkers() {
+	for _, w := range m.workers {
+		w.Wake()
+	}
 }
 
 // bootstrap creates the first admin when the database has no user, and
@@ -247,6 +290,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.Timezone, "timezone", envOr("XEROCHAT_TIMEZONE", "UTC"), "time zone of dates the API shows and of expiry dates (env XEROCHAT_TIMEZONE)")
 	fs.StringVar(&cfg.AdminEmail, "admin-email", envOr("XEROCHAT_ADMIN_EMAIL", "admin@xerochat.local"), "e-mail of the admin created on an empty database (env XEROCHAT_ADMIN_EMAIL)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "on an empty database, also seed a demo member, page, subscribers, labels, contacts and a flow campaign (Facebook simulated in-process)")
+	fs.StringVar(&cfg.FBAppSecret, "fb-app-secret", envOr("XEROCHAT_FB_APP_SECRET", ""), "Facebook app secret; when set, webhook POSTs must carry a valid X-Hub-Signature-256 (env XEROCHAT_FB_APP_SECRET)")
+	fs.StringVar(&cfg.FBVerifyToken, "fb-verify-token", envOr("XEROCHAT_FB_VERIFY_TOKEN", ""), "token Facebook sends to verify the webhook (env XEROCHAT_FB_VERIFY_TOKEN)")
+	fs.IntVar(&cfg.Workers, "workers", 1, "Messenger workers in this process (0: only take requests)")
+	fs.DurationVar(&cfg.JobLease, "job-lease", 30*time.Second, "how long a worker reserves claimed work before another process may take it over")
 	dbPoolFlags(fs, &cfg.DBOptions)
 	logFormat := fs.String("log-format", envOr("XEROCHAT_LOG_FORMAT", "text"), "log format: text or json (env XEROCHAT_LOG_FORMAT)")
 	if err := parseFlags(fs, args); err != nil {

@@ -1,0 +1,104 @@
+package xerochat
+
+import (
+	"context"
+	"time"
+)
+
+// Kinds of Messenger events the server acts on.
+const (
+	EventMessage  = "message"
+	EventPostback = "postback"
+	EventReferral = "referral"
+	EventLabel    = "inbox_label"
+)
+
+// Event is one thing a person did on a page, as read from a webhook batch.
+type Event struct {
+	// Key identifies the event across re-deliveries: the message id where
+	// Facebook gives one, else a digest of what identifies it.
+	Key    string
+	Kind   string
+	PageID string
+	PSID   string
+	Time   time.Time
+
+	Text              string // message text
+	QuickReplyPayload string // the payload of a tapped quick reply
+	Payload           string // postback payload
+	RefererSource     string // referral source (SHORTLINK, ADS, ...), from a referral or a postback's referral
+
+	LabelID    string // inbox_label: the Facebook label id
+	LabelName  string
+	LabelAdded bool // inbox_label: true when added, false when removed
+}
+
+// Outgoing is a message to send to a subscriber through the Send API.
+type Outgoing struct {
+	Text         string   `json:"text"`
+	QuickReplies []string `json:"quick_replies,omitempty"`
+}
+
+// FlowSession is where a subscriber is in a running flow campaign:
+// Position is the 1-based position of the question awaiting an answer.
+type FlowSession struct {
+	SubscriberID int64
+	CampaignID   int64
+	Position     int
+}
+
+// EventTx is what handling one event may read and change; all of it
+// commits together, or none of it does.
+type EventTx interface {
+	// Page returns the connected page with that Facebook id, ENOTFOUND if none.
+	Page(ctx context.Context, pageID string) (*Page, error)
+	// Subscriber returns the page's subscriber with that PSID, creating it
+	// (subscribed at the given time, profile to be fetched) if new.
+	Subscriber(ctx context.Context, page *Page, psid string, at time.Time) (sub *Subscriber, created bool, err error)
+	// Touch records the person's latest interaction.
+	Touch(ctx context.Context, subscriberID int64, at time.Time) error
+	// SetReferer records where the person came from.
+	SetReferer(ctx context.Context, subscriberID int64, source string) error
+	// SetContact stores an e-mail or phone number the person gave in a flow;
+	// empty values leave the field as is.
+	SetContact(ctx context.Context, subscriberID int64, email, phone string) error
+	// Campaigns returns the page's flow campaigns with their questions.
+	Campaigns(ctx context.Context, pageRef int64) ([]*FlowCampaign, error)
+	// Session returns the subscriber's running flow, nil if none.
+	Session(ctx context.Context, subscriberID int64) (*FlowSession, error)
+	// SetSession starts or moves the subscriber's flow.
+	SetSession(ctx context.Context, s FlowSession) error
+	// EndSession ends the subscriber's flow.
+	EndSession(ctx context.Context, subscriberID int64) error
+	// SaveAnswer stores an answer, replacing an earlier one to the question.
+	SaveAnswer(ctx context.Context, campaignID, questionID, subscriberID int64, answer string) error
+	// Send queues a message to the subscriber; queued messages go out in order.
+	Send(ctx context.Context, page *Page, subscriberID int64, m Outgoing) error
+	// SetLabel records a label added to or removed from the subscriber in the
+	// page's inbox, storing the label if it is new.
+	SetLabel(ctx context.Context, page *Page, subscriberID int64, labelID, name string, added bool) error
+}
+
+// OutboxMessage is a queued message claimed for sending.
+type OutboxMessage struct {
+	ID           int64
+	PageRef      int64
+	PageToken    string
+	SubscriberID int64
+	PSID         string
+	Message      Outgoing
+	Attempts     int
+}
+
+// ProfileJob is a subscriber whose Graph profile is to be fetched.
+type ProfileJob struct {
+	SubscriberID int64
+	PSID         string
+	PageToken    string
+	Attempts     int
+}
+
+// Profile is what Graph tells of a person.
+type Profile struct {
+	FirstName, LastName, FullName, ProfilePic, Locale, Gender, Timezone string
+}

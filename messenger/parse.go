@@ -1,0 +1,157 @@
+package messenger
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xerochat/xerochat"
+)
+
+// batch is the webhook body: entries of a page, each with messaging events
+// (or standby events during handover) and field changes.
+type batch struct {
+	Object string `json:"object"`
+	Entry  []struct {
+		ID        string           `json:"id"`
+		Time      int64            `json:"time"`
+		Messaging []messagingEvent `json:"messaging"`
+		Standby   []messagingEvent `json:"standby"`
+		Changes   []change         `json:"changes"`
+	} `json:"entry"`
+}
+
+type messagingEvent struct {
+	Sender    struct{ ID string } `json:"sender"`
+	Recipient struct{ ID string } `json:"recipient"`
+	Timestamp int64               `json:"timestamp"`
+	Message   *struct {
+		MID        string `json:"mid"`
+		Text       string `json:"text"`
+		IsEcho     bool   `json:"is_echo"`
+		QuickReply *struct {
+			Payload string `json:"payload"`
+		} `json:"quick_reply"`
+	} `json:"message"`
+	Postback *struct {
+		MID      string    `json:"mid"`
+		Title    string    `json:"title"`
+		Payload  string    `json:"payload"`
+		Referral *referral `json:"referral"`
+	} `json:"postback"`
+	Referral *referral `json:"referral"`
+}
+
+type referral struct {
+	Ref    string `json:"ref"`
+	Source string `json:"source"`
+	Type   string `json:"type"`
+}
+
+// change is an entry of changes[]; inbox_labels tells that a label was put
+// on or taken off a person in the page's inbox.
+type change struct {
+	Field string `json:"field"`
+	Value struct {
+		Action string `json:"action"` // "add" or "remove"
+		Label  struct {
+			ID            string `json:"id"`
+			PageLabelName string `json:"page_label_name"`
+		} `json:"label"`
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	} `json:"value"`
+}
+
+// ParseBatch reads the events of a webhook body that xerochat acts on, in
+// the order Facebook sent them. Echoes of the page's own messages,
+// delivery and read receipts are left out.
+func ParseBatch(body []byte) ([]xerochat.Event, error) {
+	var b batch
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, fmt.Errorf("webhook batch: %w", err)
+	}
+	var out []xerochat.Event
+	for _, e := range b.Entry {
+		for _, m := range append(e.Messaging, e.Standby...) {
+			if ev, ok := fromMessaging(e.ID, m); ok {
+				out = append(out, ev)
+			}
+		}
+		for _, c := range e.Changes {
+			if c.Field != "inbox_labels" || c.Value.User.ID == "" || c.Value.Label.ID == "" {
+				continue
+			}
+			ev := xerochat.Event{Kind: xerochat.EventLabel, PageID: e.ID, PSID: c.Value.User.ID, Time: millis(e.Time),
+				LabelID: c.Value.Label.ID, LabelName: c.Value.Label.PageLabelName, LabelAdded: c.Value.Action != "remove"}
+			ev.Key = digestKey("l", e.ID, ev.PSID, ev.LabelID, c.Value.Action, fmt.Sprint(e.Time))
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+func fromMessaging(pageID string, m messagingEvent) (xerochat.Event, bool) {
+	if pageID == "" {
+		pageID = m.Recipient.ID
+	}
+	ev := xerochat.Event{PageID: pageID, PSID: m.Sender.ID, Time: millis(m.Timestamp)}
+	if ev.PSID == "" || ev.PSID == pageID {
+		return ev, false
+	}
+	switch {
+	case m.Message != nil:
+		if m.Message.IsEcho {
+			return ev, false
+		}
+		ev.Kind, ev.Text = xerochat.EventMessage, m.Message.Text
+		if m.Message.QuickReply != nil {
+			ev.QuickReplyPayload = m.Message.QuickReply.Payload
+		}
+		ev.Key = "m:" + m.Message.MID
+		if m.Message.MID == "" {
+			ev.Key = digestKey("m", pageID, ev.PSID, fmt.Sprint(m.Timestamp), ev.Text)
+		}
+	case m.Postback != nil:
+		ev.Kind, ev.Payload = xerochat.EventPostback, m.Postback.Payload
+		if m.Postback.Referral != nil {
+			ev.RefererSource = refererSource(m.Postback.Referral)
+		}
+		ev.Key = "p:" + m.Postback.MID
+		if m.Postback.MID == "" {
+			ev.Key = digestKey("p", pageID, ev.PSID, fmt.Sprint(m.Timestamp), ev.Payload)
+		}
+	case m.Referral != nil:
+		ev.Kind, ev.RefererSource = xerochat.EventReferral, refererSource(m.Referral)
+		ev.Key = digestKey("r", pageID, ev.PSID, fmt.Sprint(m.Timestamp), m.Referral.Ref, m.Referral.Source)
+	default:
+		return ev, false
+	}
+	return ev, true
+}
+
+// refererSource is what subscriber_information shows as refferer_source:
+// the referral's source (SHORTLINK, ADS, ...), with its ref when present.
+func refererSource(r *referral) string {
+	if r.Ref != "" {
+		return r.Source + ":" + r.Ref
+	}
+	return r.Source
+}
+
+// digestKey identifies an event without a message id by what it is made of.
+func digestKey(kind string, parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return kind + ":" + hex.EncodeToString(sum[:16])
+}
+
+func millis(ms int64) time.Time {
+	if ms <= 0 {
+		return time.Now()
+	}
+	return time.UnixMilli(ms)
+}

@@ -1,0 +1,135 @@
+// Package messenger connects xerochat to Facebook Messenger: the webhook
+// Facebook calls, the flow-campaign engine that answers people, and the
+// workers that process webhook batches, send messages and fetch profiles.
+//
+// Intake only stores: a POST is verified, kept durably and answered 200 at
+// once; workers process it afterwards. Each event takes effect in one
+// transaction that also records its key, so a re-delivery, a crash part way
+// or a second process never applies it twice.
+package messenger
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// MaxWebhookBytes bounds a webhook body; Facebook's batches are far smaller.
+const MaxWebhookBytes = 1 << 20
+
+// Intake is where the webhook keeps batches.
+type Intake interface {
+	StoreBatch(ctx context.Context, body []byte) (int64, error)
+}
+
+// Webhook serves GET (verification) and POST (events) at the callback URL.
+type Webhook struct {
+	Store Intake
+	// AppSecret, when set, makes a valid X-Hub-Signature-256 mandatory.
+	AppSecret string
+	// VerifyToken is what Facebook must send to verify the callback.
+	VerifyToken string
+	Logger      *slog.Logger
+	// Stored, if set, is called after a batch is kept, to wake a worker.
+	Stored func()
+}
+
+func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		h.verify(w, r)
+	case http.MethodPost:
+		h.receive(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		reply(w, http.StatusMethodNotAllowed, "Method not allowed")
+	}
+}
+
+func reply(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	kind := "error"
+	if status == http.StatusOK {
+		kind = "success"
+	}
+	json.NewEncoder(w).Encode(map[string]string{"status": kind, "message": msg})
+}
+
+// verify answers Facebook's subscription check with the challenge.
+func (h *Webhook) verify(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	token := q.Get("hub.verify_token")
+	if q.Get("hub.mode") != "subscribe" || h.VerifyToken == "" ||
+		subtle.ConstantTimeCompare([]byte(token), []byte(h.VerifyToken)) != 1 {
+		reply(w, http.StatusForbidden, "Verification failed")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, q.Get("hub.challenge"))
+}
+
+// receive checks the signature over the exact bytes received, keeps the
+// batch and answers 200 before any processing.
+func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBytes))
+	if err != nil {
+		reply(w, http.StatusRequestEntityTooLarge, "Body too large")
+		return
+	}
+	if h.AppSecret != "" && !validSignature(h.AppSecret, body, r.Header.Get("X-Hub-Signature-256")) {
+		h.Logger.Warn("webhook: bad signature", "remote", r.RemoteAddr)
+		reply(w, http.StatusForbidden, "Invalid signature")
+		return
+	}
+	var head struct {
+		Object string `json:"object"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		reply(w, http.StatusBadRequest, "Malformed JSON")
+		return
+	}
+	if head.Object != "page" {
+		// Not Messenger (or not for pages): nothing of ours to keep.
+		reply(w, http.StatusOK, "Ignored")
+		return
+	}
+	if _, err := h.Store.StoreBatch(r.Context(), body); err != nil {
+		h.Logger.Error("webhook: store batch", "err", err)
+		reply(w, http.StatusInternalServerError, "Internal server error")
+		return
+	}
+	if h.Stored != nil {
+		h.Stored()
+	}
+	reply(w, http.StatusOK, "EVENT_RECEIVED")
+}
+
+// validSignature checks header "sha256=<hex HMAC-SHA256(secret, body)>".
+func validSignature(secret string, body []byte, header string) bool {
+	sig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(sig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// Sign returns the X-Hub-Signature-256 value Facebook would send for body.
+func Sign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}

@@ -1,0 +1,256 @@
+package messenger
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/graph"
+)
+
+// Store is the durable state the workers share with other processes.
+type Store interface {
+	Intake
+	ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, ok bool, err error)
+	FinishBatch(ctx context.Context, id int64) error
+	FailBatch(ctx context.Context, id int64, cause error, delay time.Duration) error
+	InEvent(ctx context.Context, key string, fn func(xerochat.EventTx) error) (bool, error)
+
+	ClaimMessages(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.OutboxMessage, error)
+	MessageSent(ctx context.Context, id int64, messageID string) error
+	RetryMessage(ctx context.Context, id int64, at time.Time, cause string) error
+	MessageFailed(ctx context.Context, id int64, cause string) error
+	SetPageError(ctx context.Context, pageRef int64, msg string) error
+	SetSubscriberError(ctx context.Context, subscriberID int64, msg string) error
+
+	ClaimProfiles(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.ProfileJob, error)
+	SaveProfile(ctx context.Context, subscriberID int64, p xerochat.Profile) error
+	RetryProfile(ctx context.Context, subscriberID int64, at time.Time) error
+}
+
+// Graph is what the workers ask of Facebook.
+type Graph interface {
+	SendMessage(ctx context.Context, pageToken string, m graph.OutgoingMessage) (string, error)
+	UserProfile(ctx context.Context, pageToken, psid string) (*graph.Profile, error)
+}
+
+// maxSendAttempts bounds retries of a message Facebook could not take for
+// a passing reason (rate limits, outages).
+const maxSendAttempts = 12
+
+// Worker processes webhook batches, sends queued messages and fetches
+// profiles. Any number of workers may run, in one process or many, on one
+// database: leases in the database decide who does what.
+type Worker struct {
+	Store  Store
+	Graph  Graph
+	Logger *slog.Logger
+	// Lease is how long a claimed item is reserved; a crashed worker's
+	// items are taken over after it. Default 30s.
+	Lease time.Duration
+	// Poll is how often an idle worker looks for work. Default 200ms.
+	Poll time.Duration
+	// Senders is how many messages are sent at once. Default 8.
+	Senders int
+
+	once sync.Once
+	wake chan struct{}
+}
+
+func (w *Worker) init() {
+	w.once.Do(func() {
+		w.wake = make(chan struct{}, 1)
+		if w.Lease == 0 {
+			w.Lease = 30 * time.Second
+		}
+		if w.Poll == 0 {
+			w.Poll = 200 * time.Millisecond
+		}
+		if w.Senders == 0 {
+			w.Senders = 8
+		}
+		if w.Logger == nil {
+			w.Logger = slog.Default()
+		}
+	})
+}
+
+// Wake makes an idle worker look for work now, e.g. after intake.
+func (w *Worker) Wake() {
+	w.init()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run works until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	w.init()
+	for ctx.Err() == nil {
+		busy := w.processBatches(ctx)
+		busy = w.sendMessages(ctx) || busy
+		busy = w.fetchProfiles(ctx) || busy
+		if busy {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-w.wake:
+		case <-time.After(w.Poll):
+		}
+	}
+}
+
+// processBatches handles batches in order until none is due. It reports
+// whether it did anything.
+func (w *Worker) processBatches(ctx context.Context) bool {
+	did := false
+	for ctx.Err() == nil {
+		id, body, ok, err := w.Store.ClaimBatch(ctx, w.Lease)
+		if err != nil {
+			w.Logger.Error("messenger: claim batch", "err", err)
+			return did
+		}
+		if !ok {
+			return did
+		}
+		did = true
+		if err := w.processBatch(ctx, body); err != nil {
+			w.Logger.Error("messenger: batch failed, will retry", "batch", id, "err", err)
+			if err := w.Store.FailBatch(context.WithoutCancel(ctx), id, err, time.Second); err != nil {
+				w.Logger.Error("messenger: record batch failure", "batch", id, "err", err)
+			}
+			return did
+		}
+		if err := w.Store.FinishBatch(context.WithoutCancel(ctx), id); err != nil {
+			w.Logger.Error("messenger: finish batch", "batch", id, "err", err)
+		}
+	}
+	return did
+}
+
+// processBatch applies each event once. An event that fails for a reason
+// of ours (the database) fails the batch, to be retried: events already
+// applied are then skipped by their keys.
+func (w *Worker) processBatch(ctx context.Context, body []byte) error {
+	events, err := ParseBatch(body)
+	if err != nil {
+		// Intake checked the JSON; a batch that still does not parse can
+		// never succeed, so it is logged and dropped.
+		w.Logger.Warn("messenger: unreadable batch dropped", "err", err)
+		return nil
+	}
+	for _, ev := range events {
+		applied, err := w.Store.InEvent(ctx, ev.Key, func(tx xerochat.EventTx) error { return Handle(ctx, tx, ev) })
+		switch {
+		case errors.Is(err, ErrDropped):
+			w.Logger.Info("messenger: event dropped", "key", ev.Key, "reason", err)
+		case err != nil:
+			return err
+		case !applied:
+			w.Logger.Debug("messenger: event already applied", "key", ev.Key)
+		}
+	}
+	return nil
+}
+
+// sendMessages sends due messages, several at once. It reports whether it
+// sent or retried any.
+func (w *Worker) sendMessages(ctx context.Context) bool {
+	msgs, err := w.Store.ClaimMessages(ctx, w.Lease, w.Senders*4)
+	if err != nil {
+		w.Logger.Error("messenger: claim messages", "err", err)
+		return false
+	}
+	sem := make(chan struct{}, w.Senders)
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			w.send(ctx, m)
+		}()
+	}
+	wg.Wait()
+	return len(msgs) > 0
+}
+
+func (w *Worker) send(ctx context.Context, m *xerochat.OutboxMessage) {
+	out := graph.OutgoingMessage{PSID: m.PSID, Text: m.Message.Text}
+	for _, o := range m.Message.QuickReplies {
+		out.QuickReplies = append(out.QuickReplies, graph.QuickReply{Title: o, Payload: o})
+	}
+	id, err := w.Graph.SendMessage(ctx, m.PageToken, out)
+	store := context.WithoutCancel(ctx)
+	msg := xerochat.ErrorMessage(err)
+	switch {
+	case err == nil:
+		err = w.Store.MessageSent(store, m.ID, id)
+	case graph.IsInvalidToken(err):
+		// Nothing will go out on this page until it is connected again.
+		w.Logger.Warn("messenger: page token refused", "page", m.PageRef, "err", err)
+		err = errors.Join(w.Store.SetPageError(store, m.PageRef, msg), w.Store.MessageFailed(store, m.ID, msg))
+	case graph.IsOutsideWindow(err):
+		err = errors.Join(w.Store.SetSubscriberError(store, m.SubscriberID, msg), w.Store.MessageFailed(store, m.ID, msg))
+	case (graph.IsRateLimit(err) || !isGraphRefusal(err)) && m.Attempts < maxSendAttempts:
+		// Throttled, or Facebook unreachable: try again later, backing off.
+		at := time.Now().Add(backoff(m.Attempts))
+		w.Logger.Warn("messenger: send postponed", "message", m.ID, "attempt", m.Attempts, "retry_at", at, "err", err)
+		err = w.Store.RetryMessage(store, m.ID, at, msg)
+	default:
+		w.Logger.Warn("messenger: send failed", "message", m.ID, "err", err)
+		err = errors.Join(w.Store.SetSubscriberError(store, m.SubscriberID, msg), w.Store.MessageFailed(store, m.ID, msg))
+	}
+	if err != nil {
+		w.Logger.Error("messenger: record send outcome", "message", m.ID, "err", err)
+	}
+}
+
+// isGraphRefusal reports whether Facebook answered with an error of its
+// own (as opposed to not answering at all).
+func isGraphRefusal(err error) bool {
+	var e *graph.Error
+	return errors.As(err, &e)
+}
+
+// backoff doubles from one second up to five minutes.
+func backoff(attempt int) time.Duration {
+	d := time.Second << min(max(attempt-1, 0), 9)
+	return min(d, 5*time.Minute)
+}
+
+// fetchProfiles fills in new subscribers' names from Graph. A failed fetch
+// keeps the subscriber and tries again later.
+func (w *Worker) fetchProfiles(ctx context.Context) bool {
+	jobs, err := w.Store.ClaimProfiles(ctx, w.Lease, 10)
+	if err != nil {
+		w.Logger.Error("messenger: claim profiles", "err", err)
+		return false
+	}
+	store := context.WithoutCancel(ctx)
+	for _, j := range jobs {
+		p, err := w.Graph.UserProfile(ctx, j.PageToken, j.PSID)
+		if err != nil {
+			w.Logger.Warn("messenger: profile fetch failed, will retry", "subscriber", j.SubscriberID, "err", err)
+			if err := w.Store.RetryProfile(store, j.SubscriberID, time.Now().Add(backoff(j.Attempts))); err != nil {
+				w.Logger.Error("messenger: schedule profile retry", "err", err)
+			}
+			continue
+		}
+		profile := xerochat.Profile{FirstName: p.FirstName, LastName: p.LastName, FullName: p.Name,
+			ProfilePic: p.ProfilePic, Locale: p.Locale, Gender: p.Gender}
+		if p.Timezone != nil {
+			profile.Timezone = strconv.FormatFloat(*p.Timezone, 'f', -1, 64)
+		}
+		if err := w.Store.SaveProfile(store, j.SubscriberID, profile); err != nil {
+			w.Logger.Error("messenger: save profile", "err", err)
+		}
+	}
+	return len(jobs) > 0
+}

@@ -1,0 +1,237 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/xerochat/xerochat"
+)
+
+// laneLock is the PostgreSQL advisory lock that makes claiming the next
+// webhook batch atomic across processes.
+const laneLock = 7_316_001
+
+// maxBatchAttempts bounds how often a batch is retried before it is set
+// aside with its error, so that one bad batch cannot stop the lane.
+const maxBatchAttempts = 10
+
+// StoreBatch keeps a webhook body until it is processed.
+func (db *DB) StoreBatch(ctx context.Context, body []byte) (int64, error) {
+	return db.write().insert(ctx, `INSERT INTO webhook_batches (body, received_at) VALUES (?, ?)`, string(body), db.now())
+}
+
+// ClaimBatch leases the oldest unprocessed batch for lease. Batches are
+// processed one at a time, in the order received, across all processes: no
+// batch is handed out while another one's lease runs. ok is false when there
+// is nothing to do now.
+func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, ok bool, err error) {
+	err = db.inTx(ctx, func(c conn) error {
+		if db.dialect == Postgres {
+			if _, err := c.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, laneLock); err != nil {
+				return err
+			}
+		}
+		now := db.now()
+		var busy int
+		if err := c.queryRow(ctx, `SELECT COUNT(*) FROM webhook_batches WHERE done_at = 0 AND locked_until > ?`, now).Scan(&busy); err != nil {
+			return err
+		}
+		if busy > 0 {
+			return nil
+		}
+		var text string
+		err := c.queryRow(ctx, `SELECT id, body FROM webhook_batches WHERE done_at = 0 ORDER BY id LIMIT 1`).Scan(&id, &text)
+		if isNoRows(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		body, ok = []byte(text), true
+		_, err = c.exec(ctx, `UPDATE webhook_batches SET locked_until = ?, attempts = attempts + 1 WHERE id = ?`,
+			now+leaseSeconds(lease), id)
+		return err
+	})
+	return id, body, ok, err
+}
+
+func leaseSeconds(d time.Duration) int64 { return max(1, int64(d.Round(time.Second)/time.Second)) }
+
+// FinishBatch marks a batch processed.
+func (db *DB) FinishBatch(ctx context.Context, id int64) error {
+	_, err := db.write().exec(ctx, `UPDATE webhook_batches SET done_at = ?, locked_until = 0 WHERE id = ?`, db.now(), id)
+	return err
+}
+
+// FailBatch records why a batch could not be processed and frees the lane
+// for a retry after delay; after maxBatchAttempts it is set aside (done,
+// with its last error), so later batches are not held up for ever.
+func (db *DB) FailBatch(ctx context.Context, id int64, cause error, delay time.Duration) error {
+	_, err := db.write().exec(ctx, `UPDATE webhook_batches SET last_error = ?, locked_until = ?,
+		done_at = CASE WHEN attempts >= ? THEN ? ELSE 0 END WHERE id = ?`,
+		cause.Error(), db.now()+leaseSeconds(delay), maxBatchAttempts, db.now(), id)
+	return err
+}
+
+// Backlog counts the work not yet done: unprocessed batches, unsent
+// messages and profiles not yet fetched.
+func (db *DB) Backlog(ctx context.Context) (batches, messages, profiles int, err error) {
+	err = db.read().queryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM webhook_batches WHERE done_at = 0),
+		(SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
+		(SELECT COUNT(*) FROM subscribers WHERE profile_fetched = 0)`).Scan(&batches, &messages, &profiles)
+	return
+}
+
+// InEvent runs fn for the event with that key in one transaction that also
+// records the key. An event recorded before is not run again: done is then
+// false. This is what makes a re-delivered or re-processed event take effect
+// once.
+func (db *DB) InEvent(ctx context.Context, key string, fn func(xerochat.EventTx) error) (done bool, err error) {
+	err = db.inTx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)
+			ON CONFLICT (event_key) DO NOTHING`, key, db.now())
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		done = true
+		return fn(eventTx{c})
+	})
+	return done && err == nil, err
+}
+
+// eventTx is xerochat.EventTx inside InEvent's transaction.
+type eventTx struct{ c conn }
+
+func (t eventTx) Page(ctx context.Context, pageID string) (*xerochat.Page, error) {
+	p, err := scanPage(t.c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, pageID))
+	return p, notFound(err, msgNoEnabledBot)
+}
+
+func (t eventTx) Subscriber(ctx context.Context, page *xerochat.Page, psid string, at time.Time) (*xerochat.Subscriber, bool, error) {
+	find := func() (*xerochat.Subscriber, error) {
+		return scanSubscriber(t.c.queryRow(ctx, `SELECT `+subscriberColumns+` FROM subscribers s JOIN pages p ON p.id = s.page_ref
+			WHERE s.page_ref = ? AND s.psid = ?`, page.ID, psid))
+	}
+	s, err := find()
+	if err == nil || !isNoRows(err) {
+		return s, false, err
+	}
+	_, err = t.c.exec(ctx, `INSERT INTO subscribers (user_id, page_ref, psid, subscribed_at, last_interaction_at, profile_fetched)
+		VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (page_ref, psid) DO NOTHING`, page.UserID, page.ID, psid, at.Unix(), at.Unix())
+	if err != nil {
+		return nil, false, err
+	}
+	s, err = find()
+	return s, err == nil, err
+}
+
+func (t eventTx) Touch(ctx context.Context, subscriberID int64, at time.Time) error {
+	_, err := t.c.exec(ctx, `UPDATE subscribers SET last_interaction_at = ?, unavailable = 0
+		WHERE id = ? AND last_interaction_at < ?`, at.Unix(), subscriberID, at.Unix())
+	return err
+}
+
+func (t eventTx) SetReferer(ctx context.Context, subscriberID int64, source string) error {
+	_, err := t.c.exec(ctx, `UPDATE subscribers SET referer_source = ? WHERE id = ?`, source, subscriberID)
+	return err
+}
+
+func (t eventTx) SetContact(ctx context.Context, subscriberID int64, email, phone string) error {
+	_, err := t.c.exec(ctx, `UPDATE subscribers SET
+		email = CASE WHEN ? <> '' THEN ? ELSE email END,
+		phone_number = CASE WHEN ? <> '' THEN ? ELSE phone_number END WHERE id = ?`,
+		email, email, phone, phone, subscriberID)
+	return err
+}
+
+func (t eventTx) Campaigns(ctx context.Context, pageRef int64) ([]*xerochat.FlowCampaign, error) {
+	rows, err := t.c.query(ctx, `SELECT id FROM flow_campaigns WHERE page_ref = ? ORDER BY id`, pageRef)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*xerochat.FlowCampaign, 0, len(ids))
+	for _, id := range ids {
+		fc, err := loadCampaign(ctx, t.c, `id = ?`, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fc)
+	}
+	return out, nil
+}
+
+func (t eventTx) Session(ctx context.Context, subscriberID int64) (*xerochat.FlowSession, error) {
+	s := &xerochat.FlowSession{SubscriberID: subscriberID}
+	err := t.c.queryRow(ctx, `SELECT campaign_id, position FROM flow_sessions WHERE subscriber_id = ?`, subscriberID).
+		Scan(&s.CampaignID, &s.Position)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	return s, err
+}
+
+func (t eventTx) SetSession(ctx context.Context, s xerochat.FlowSession) error {
+	_, err := t.c.exec(ctx, `INSERT INTO flow_sessions (subscriber_id, campaign_id, position, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (subscriber_id) DO UPDATE SET campaign_id = excluded.campaign_id, position = excluded.position,
+		updated_at = excluded.updated_at`, s.SubscriberID, s.CampaignID, s.Position, t.c.db.now())
+	return err
+}
+
+func (t eventTx) EndSession(ctx context.Context, subscriberID int64) error {
+	_, err := t.c.exec(ctx, `DELETE FROM flow_sessions WHERE subscriber_id = ?`, subscriberID)
+	return err
+}
+
+func (t eventTx) SaveAnswer(ctx context.Context, campaignID, questionID, subscriberID int64, answer string) error {
+	return saveAnswer(ctx, t.c, campaignID, questionID, subscriberID, answer)
+}
+
+func (t eventTx) Send(ctx context.Context, page *xerochat.Page, subscriberID int64, m xerochat.Outgoing) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	now := t.c.db.now()
+	_, err = t.c.exec(ctx, `INSERT INTO outbox (page_ref, subscriber_id, message, run_at, created_at) VALUES (?, ?, ?, ?, ?)`,
+		page.ID, subscriberID, string(raw), now, now)
+	return err
+}
+
+func (t eventTx) SetLabel(ctx context.Context, page *xerochat.Page, subscriberID int64, labelID, name string, added bool) error {
+	l, err := scanLabel(t.c.queryRow(ctx, `SELECT `+labelColumns+` FROM labels WHERE page_ref = ? AND label_id = ?`, page.ID, labelID))
+	if isNoRows(err) {
+		if !added {
+			return nil
+		}
+		if name == "" {
+			name = labelID
+		}
+		l, err = saveLabel(ctx, t.c, &xerochat.Label{UserID: page.UserID, PageRef: page.ID, LabelID: labelID, Name: name})
+	}
+	if err != nil {
+		return err
+	}
+	if added {
+		_, err = t.c.exec(ctx, `INSERT INTO subscriber_labels (subscriber_id, label_ref) VALUES (?, ?) ON CONFLICT DO NOTHING`, subscriberID, l.ID)
+	} else {
+		_, err = t.c.exec(ctx, `DELETE FROM subscriber_labels WHERE subscriber_id = ? AND label_ref = ?`, subscriberID, l.ID)
+	}
+	return err
+}
