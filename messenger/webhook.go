@@ -126,10 +126,3 @@ func validSignature(secret string, body []byte, header string) bool {
 	mac.Write(body)
 	return hmac.Equal(got, mac.Sum(nil))
 }
-
-// Sign returns the X-Hub-Signature-256 value Facebook would send for body.
-func Sign(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
