@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,6 +39,7 @@ func (m *Main) startDemoGraph() (stop func(), err error) {
 		fake.AddUser(demoPageID, s.PSID, fakegraph.Profile{FirstName: s.First, LastName: s.Last})
 	}
 	m.Graph = graph.New(fake.URL(), m.Config.GraphVersion)
+	m.demoGraph = fake
 	m.afterOpen = append(m.afterOpen, func(ctx context.Context) error { return m.mirrorDemoLabels(ctx, fake) })
 	return fake.Close, nil
 }
@@ -65,8 +67,13 @@ func (m *Main) mirrorDemoLabels(ctx context.Context, fake *fakegraph.Server) err
 }
 
 // seedDemo fills an empty database with a demo member and data for every
-// endpoint, then prints the member's key and curl lines to try.
+// endpoint. Subscribers, their answers and a label come from simulated
+// people writing to the demo page through the webhook, answered by a real
+// flow campaign, so the demo shows the product working end to end.
 func (m *Main) seedDemo(ctx context.Context) error {
+	if m.Config.Workers < 1 {
+		return errors.New("the demo needs a Messenger worker: do not combine --demo with --workers 0")
+	}
 	now := m.DB.Now()
 	id, err := m.DB.CreateUser(ctx, xerochat.NewUser{Name: "Demo Member", Email: demoEmail, Password: randomPassword(),
 		Type: xerochat.UserTypeMember, PackageID: 1, ExpiredDate: now.AddDate(1, 0, 0).Format(xerochat.DateLayout)})
@@ -82,16 +89,6 @@ func (m *Main) seedDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var subs []*xerochat.Subscriber
-	for i, s := range demoSubscribers {
-		at := now.Add(-time.Duration(len(demoSubscribers)-i) * time.Hour)
-		sub, err := m.DB.SaveSubscriber(ctx, &xerochat.Subscriber{UserID: id, PageRef: page.ID, PSID: s.PSID,
-			FirstName: s.First, LastName: s.Last, FullName: s.First + " " + s.Last, SubscribedAt: at, LastInteractionAt: at})
-		if err != nil {
-			return err
-		}
-		subs = append(subs, sub)
-	}
 	var labels []*xerochat.Label
 	for _, name := range []string{"VIP", "Newsletter"} {
 		fbID, err := m.Graph.CreateLabel(ctx, page.AccessToken, page.PageID, name)
@@ -104,12 +101,6 @@ func (m *Main) seedDemo(ctx context.Context) error {
 		}
 		labels = append(labels, l)
 	}
-	if err := m.Graph.AssignLabel(ctx, page.AccessToken, labels[0].LabelID, subs[0].PSID); err != nil {
-		return fmt.Errorf("demo label: %w", err)
-	}
-	if err := m.DB.AssignLabel(ctx, subs[0].ID, labels[0].ID); err != nil {
-		return err
-	}
 	group, err := m.DB.CreateContactGroup(ctx, id, "Customers")
 	if err != nil {
 		return err
@@ -119,9 +110,12 @@ func (m *Main) seedDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ff := xerochat.FlowFile{FlowName: "Coffee survey"}
-	for _, q := range []string{"What is your favourite coffee?", "How many cups a day?"} {
-		ff.Questions = append(ff.Questions, xerochat.FlowFileQuestion{Question: q})
+	ff := xerochat.FlowFile{FlowName: "Coffee survey", CompletionMessage: "Thank you! See you at the counter."}
+	ff.Triggers.Keywords = []string{"coffee"}
+	ff.Questions = []xerochat.FlowFileQuestion{
+		{Question: "What is your favourite coffee?", Type: xerochat.QuestionChoice, Options: []string{"Espresso", "Flat white", "Filter"}},
+		{Question: "How many cups a day?", Type: xerochat.QuestionNumber, Reprompt: "A number, please: how many cups a day?"},
+		{Question: "Your e-mail, for our newsletter?", Type: xerochat.QuestionEmail},
 	}
 	fc, err := ff.Campaign(id, page.ID)
 	if err != nil {
@@ -131,14 +125,10 @@ func (m *Main) seedDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	answers := [][]string{{"Espresso", "3"}, {"Flat white", "2"}}
-	for i, a := range answers {
-		for j, text := range a {
-			if err := m.DB.SaveAnswer(ctx, flowID, fc.Questions[j].ID, subs[i].ID, text); err != nil {
-				return err
-			}
-		}
+	if err := m.demoConversations(labels[0]); err != nil {
+		return fmt.Errorf("demo conversations: %w", err)
 	}
+	subs := demoSubscribers
 	base := m.URL()
 	fmt.Fprintf(m.Out, `
 Demo member %s, API key:
@@ -170,4 +160,50 @@ Admin endpoints (get_user_info, create_system_user, update_user, get_all_package
 		base, key, flowID, subs[0].PSID,
 		base, key, flowID)
 	return nil
+}
+
+// demoConversations plays the demo's people on Messenger: two run the
+// coffee survey (one mistypes a number and is asked again), one just says
+// hello, and the page labels the first one VIP from its inbox.
+func (m *Main) demoConversations(vip *xerochat.Label) error {
+	webhook := m.URL() + "/webhook"
+	scripts := [][]string{
+		{"Coffee", "Espresso", "three", "3", "ada@example.com"},
+		{"coffee", "Flat white", "2", "alan@example.com"},
+		{"Hello!"},
+	}
+	for i, s := range demoSubscribers {
+		p := m.demoGraph.Person(demoPageID, s.PSID, fakegraph.Profile{FirstName: s.First, LastName: s.Last},
+			webhook, m.Config.FBAppSecret)
+		for _, text := range scripts[i] {
+			seen := len(p.Sent())
+			if _, err := p.Say(text); err != nil {
+				return err
+			}
+			if len(scripts[i]) > 1 {
+				if err := waitUntil(func() bool { return len(p.Sent()) > seen }); err != nil {
+					return fmt.Errorf("%s got no answer to %q", s.First, text)
+				}
+			}
+		}
+		if i == 0 {
+			if err := p.Label(vip.LabelID, vip.Name, true); err != nil {
+				return err
+			}
+		}
+	}
+	return waitUntil(func() bool {
+		batches, messages, profiles, err := m.DB.Backlog(context.Background())
+		return err == nil && batches+messages+profiles == 0
+	})
+}
+
+// waitUntil polls cond for up to 15 seconds.
+func waitUntil(cond func() bool) error {
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return nil
+		}
+	}
+	return errors.New("timed out")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/api"
 	"github.com/xerochat/xerochat/graph"
+	"github.com/xerochat/xerochat/graph/fakegraph"
 	"github.com/xerochat/xerochat/messenger"
 	"github.com/xerochat/xerochat/sqlstore"
 )
@@ -61,6 +62,8 @@ type Main struct {
 	working  sync.WaitGroup
 	listener net.Listener
 	closers  []func() error
+	// demoGraph plays Facebook for the demo page (serve --demo only).
+	demoGraph *fakegraph.Server
 	// afterOpen runs once the database is open, before serving.
 	afterOpen []func(context.Context) error
 	served    chan error
@@ -94,7 +97,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.closers = append(m.closers, func() error { m.listener.Close(); return nil })
-	if err := m.bootstrap(ctx); err != nil {
+	created, err := m.bootstrap(ctx)
+	if err != nil {
 		m.Close()
 		return err
 	}
@@ -141,6 +145,14 @@ func (m *Main) Run(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.listener) }()
 	m.Logger.Info("xerochat: serving", "addr", m.listener.Addr().String(), "db", string(m.DB.Dialect()))
+	if created && m.Config.Demo {
+		// The demo's data comes from real conversations through the
+		// webhook, so it is seeded once the server answers.
+		if err := m.seedDemo(ctx); err != nil {
+			m.Close()
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -194,29 +206,27 @@ func (m *Main) wakeWorkers() {
 // prints its credentials: the only time the password and key are shown.
 // Several processes starting at once on one empty database race here; the
 // e-mail's unique index lets exactly one win, and the others carry on.
-func (m *Main) bootstrap(ctx context.Context) error {
+// created tells whether this process made the admin.
+func (m *Main) bootstrap(ctx context.Context) (created bool, err error) {
 	n, err := m.DB.CountUsers(ctx)
 	if err != nil || n > 0 {
-		return err
+		return false, err
 	}
 	password := randomPassword()
 	id, err := m.DB.CreateUser(ctx, xerochat.NewUser{Name: "Admin", Email: m.Config.AdminEmail, Password: password,
 		Type: xerochat.UserTypeAdmin, PackageID: 1})
 	if xerochat.ErrorCode(err) == xerochat.ECONFLICT {
-		return nil
+		return false, nil
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	key, err := m.DB.RotateAPIKey(ctx, id)
 	if err != nil {
-		return err
+		return false, err
 	}
 	fmt.Fprintf(m.Out, "Created the admin account (shown once, keep it safe):\n  e-mail:   %s\n  password: %s\n  API key:  %s\n",
 		m.Config.AdminEmail, password, key)
-	if m.Config.Demo {
-		return m.seedDemo(ctx)
-	}
-	return nil
+	return true, nil
 }
 
 func (m *Main) health(w http.ResponseWriter, r *http.Request) {
