@@ -16,24 +16,11 @@ type contactGroupRow struct {
 	Deleted   string `json:"deleted"`
 }
 
-// groupID reads a contact group id; one that cannot exist is reported as
-// not existing, like a missing or foreign one.
-func groupID(s string) (int64, error) {
-	id, valid := parseID(s)
-	if !valid {
-		return 0, notFound(xerochat.MsgContactGroupAbsent)
-	}
-	return id, nil
-}
-
 func (s *Server) getContactGroup(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	if !c.has("contact_type_id") {
-		return nil, invalid("The contact type ID is required")
-	}
-	id, err := groupID(c.param("contact_type_id"))
+	id, err := c.idParam("contact_type_id", "The contact type ID is required", xerochat.MsgContactGroupAbsent)
 	if err != nil {
 		return nil, err
 	}
@@ -82,10 +69,7 @@ func (s *Server) deleteContactGroup(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	if !c.has("contact_type_id") {
-		return nil, invalid("The contact_type_id field is required")
-	}
-	id, err := groupID(c.param("contact_type_id"))
+	id, err := c.idParam("contact_type_id", "The contact_type_id field is required", xerochat.MsgContactGroupAbsent)
 	if err != nil {
 		return nil, err
 	}
@@ -115,22 +99,11 @@ type contactRow struct {
 	Deleted       string `json:"deleted"`
 }
 
-func contactID(s string) (int64, error) {
-	id, valid := parseID(s)
-	if !valid {
-		return 0, notFound(xerochat.MsgContactNotFound)
-	}
-	return id, nil
-}
-
 func (s *Server) getContact(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	if !c.has("contact_id") {
-		return nil, invalid("The contact_id field is required")
-	}
-	id, err := contactID(c.param("contact_id"))
+	id, err := c.idParam("contact_id", "The contact_id field is required", xerochat.MsgContactNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -187,9 +160,9 @@ func (s *Server) updateContact(c *call) (any, error) {
 	if c.pathID == "" {
 		return nil, invalid("The contact ID is required")
 	}
-	id, err := contactID(c.pathID)
-	if err != nil {
-		return nil, err
+	id, valid := parseID(c.pathID)
+	if !valid {
+		return nil, notFound(xerochat.MsgContactNotFound)
 	}
 	if _, err := s.Contacts.FindContact(c.ctx, c.user.ID, id); err != nil {
 		return nil, err
@@ -211,10 +184,7 @@ func (s *Server) deleteContact(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	if !c.has("contact_id") {
-		return nil, invalid("The contact_id field is required")
-	}
-	id, err := contactID(c.param("contact_id"))
+	id, err := c.idParam("contact_id", "The contact_id field is required", xerochat.MsgContactNotFound)
 	if err != nil {
 		return nil, err
 	}

@@ -30,12 +30,9 @@ func (s *Server) getFlowCampaigns(c *call) (any, error) {
 
 // findCampaign reads flow_campaign_id and loads the caller's campaign.
 func (s *Server) findCampaign(c *call) (*xerochat.FlowCampaign, error) {
-	if !c.has("flow_campaign_id") {
-		return nil, invalid("The flow_campaign_id field is required")
-	}
-	id, valid := parseID(c.param("flow_campaign_id"))
-	if !valid {
-		return nil, notFound("The flow campaign ID does not exist")
+	id, err := c.idParam("flow_campaign_id", "The flow_campaign_id field is required", "The flow campaign ID does not exist")
+	if err != nil {
+		return nil, err
 	}
 	return s.Flows.FindFlowCampaign(c.ctx, c.user.ID, id)
 }

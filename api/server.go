@@ -143,6 +143,20 @@ func (c *call) param(name string) string { return c.params[name] }
 // has reports whether the request carries a non-empty parameter.
 func (c *call) has(name string) bool { return c.params[name] != "" }
 
+// idParam reads a required record id: requiredMsg when it is absent,
+// notFoundMsg when it can name no record (not digits, zero, too long), so
+// such ids answer exactly like a missing or foreign record.
+func (c *call) idParam(name, requiredMsg, notFoundMsg string) (int64, error) {
+	if !c.has(name) {
+		return 0, invalid(requiredMsg)
+	}
+	id, valid := parseID(c.param(name))
+	if !valid {
+		return 0, notFound(notFoundMsg)
+	}
+	return id, nil
+}
+
 // optional returns a non-empty parameter for an update, nil when absent.
 func (c *call) optional(name string) *string {
 	if !c.has(name) {

@@ -5,17 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/xerochat/xerochat/graph"
-	"github.com/xerochat/xerochat/graph/fakegraph"
-	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 )
 
 // authEndpoints is every documented endpoint; the ones that take an id in
@@ -106,32 +101,6 @@ func authSameDay(t testing.TB, locs []*time.Location, call func() response) resp
 			return res
 		}
 	}
-}
-
-// authStartServerIn starts a server like startServer does, in time zone tz.
-func authStartServerIn(t *testing.T, tz string) *testServer {
-	t.Helper()
-	fake := fakegraph.New()
-	t.Cleanup(fake.Close)
-	var out, logs bytes.Buffer
-	m := &Main{
-		Config: Config{Addr: "127.0.0.1:0", DB: sqlstoretest.URL(t), Timezone: tz, AdminEmail: "admin@example.com",
-			GraphVersion: "v21.0"},
-		Out: &out, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Graph: graph.New(fake.URL(), "v21.0"),
-	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("start server: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Errorf("close server: %v", err)
-		}
-	})
-	match := adminKeyLine.FindStringSubmatch(out.String())
-	if match == nil {
-		t.Fatalf("no admin key printed; output:\n%s", out.String())
-	}
-	return &testServer{Main: m, t: t, Fake: fake, AdminKey: match[1], Logs: &logs}
 }
 
 // TestAuthMissingKey asks every endpoint without a key, or with a blank one.
@@ -320,7 +289,7 @@ func TestAuthExpiryUsesServerTimeZone(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ts := authStartServerIn(t, tc.server.String())
+			ts := startServer(t, withTimezone(tc.server.String()))
 			m := ts.newMember("m@example.com", "")
 			res := authSameDay(t, []*time.Location{tc.server, tc.expires}, func() response {
 				date := time.Now().In(tc.expires).Format("2006-01-02")

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/graph/fakegraph"
 	"github.com/xerochat/xerochat/sqlstore"
 )
 
@@ -179,4 +181,78 @@ func BenchmarkAPIAllSubscriberFlowInfo(b *testing.B) {
 	b.ReportMetric(float64(size)/1e6, "MB/answer")
 	b.ReportMetric(elapsed.Seconds()/float64(b.N)*1000, "ms/answer")
 	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/1e6, "peak-heap-MB")
+}
+
+// BenchmarkWebhook posts b.N Messenger events (in batches of 10, from 4
+// parallel senders) and waits until every one is processed and every reply
+// sent to the fake Send API. Half the events start a one-question flow, the
+// other half answer it, so each pair stores an answer and sends two
+// messages. It reports intake and end-to-end events per second.
+func BenchmarkWebhook(b *testing.B) {
+	ts := startServerTB(b)
+	m := ts.newMember("hook@example.com", "555000111222444")
+	ff := xerochat.FlowFile{FlowName: "Bench", CompletionMessage: "Done"}
+	ff.Triggers.Keywords = []string{"survey"}
+	ff.Questions = []xerochat.FlowFileQuestion{{Question: "Anything to add?"}}
+	ts.createFlow(m, ff)
+	const people, perBatch = 200, 10
+	for i := range people {
+		ts.Fake.AddUser(m.PageID, fmt.Sprint(4000000000000000+i), fakegraph.Profile{FirstName: "P"})
+	}
+	var batches [][]byte
+	for start := 0; start < b.N; start += perBatch {
+		var events []any
+		for i := start; i < min(start+perBatch, b.N); i++ {
+			text := "survey"
+			if (i/people)%2 == 1 {
+				text = "an answer"
+			}
+			events = append(events, map[string]any{
+				"sender": map[string]string{"id": fmt.Sprint(4000000000000000 + i%people)}, "recipient": map[string]string{"id": m.PageID},
+				"timestamp": time.Now().UnixMilli(), "message": map[string]string{"mid": fmt.Sprintf("m_bench_%d", i), "text": text}})
+		}
+		body, _ := fakegraph.FacebookJSON(map[string]any{"object": "page", "entry": []any{map[string]any{
+			"id": m.PageID, "time": time.Now().UnixMilli(), "messaging": events}}})
+		batches = append(batches, body)
+	}
+	url := ts.URL() + "/webhook"
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range 4 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(batches) {
+					return
+				}
+				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(string(batches[i])))
+				req.Header.Set("X-Hub-Signature-256", fakegraph.Signature(testAppSecret, batches[i]))
+				res, err := http.DefaultClient.Do(req)
+				if err != nil || res.StatusCode != 200 {
+					b.Errorf("webhook: %v %v", err, res)
+					return
+				}
+				res.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	intake := time.Since(start)
+	for {
+		batches, messages, _, err := ts.DB.Backlog(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if batches+messages == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	total := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/intake.Seconds(), "intake-events/s")
+	b.ReportMetric(float64(b.N)/total.Seconds(), "e2e-events/s")
+	b.ReportMetric(float64(len(ts.Fake.AllSent()))/total.Seconds(), "sends/s")
 }

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xerochat/xerochat/graph"
 	"github.com/xerochat/xerochat/graph/fakegraph"
 	"github.com/xerochat/xerochat/sqlstore"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
@@ -29,40 +26,6 @@ import (
 
 // The CLI tests build the xerochat binary once and run it as a process, the
 // way an operator does, against the same database as a running server.
-
-var (
-	cliBuildOnce sync.Once
-	cliBinPath   string
-	cliBuildErr  error
-)
-
-// cliBinary builds the binary once per test run. It goes beside the test
-// binary, in the work directory that go test removes afterwards.
-func cliBinary(t *testing.T) string {
-	t.Helper()
-	cliBuildOnce.Do(func() {
-		dir := ""
-		if exe, err := os.Executable(); err == nil {
-			dir = filepath.Dir(exe)
-		}
-		if dir == "" || syscall.Access(dir, 2 /* W_OK */) != nil {
-			if dir, cliBuildErr = os.MkdirTemp("", "xerochat-cli-test"); cliBuildErr != nil {
-				return
-			}
-		}
-		cliBinPath = filepath.Join(dir, "xerochat-cli-"+strconv.Itoa(os.Getpid()))
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", cliBinPath, ".").CombinedOutput()
-		if err != nil {
-			cliBuildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if cliBuildErr != nil {
-		t.Fatal(cliBuildErr)
-	}
-	return cliBinPath
-}
 
 // cliEnv is the environment of a command: the test's, without XEROCHAT_*
 // settings that would change what the flags say.
@@ -92,7 +55,7 @@ func cliRun(t *testing.T, args ...string) cliResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cliBinary(t), args...)
+	cmd := exec.CommandContext(ctx, xerochatBinary(t), args...)
 	cmd.Env = cliEnv()
 	cmd.Dir = t.TempDir()
 	var stdout, stderr bytes.Buffer
@@ -140,38 +103,13 @@ func cliFails(t *testing.T, want string, args ...string) cliResult {
 	return res
 }
 
-// cliServer starts an in-process server on the given database, as the
-// harness does but on a database the CLI can name too. The admin key is set
-// when the database was empty. stop may be called early; it runs once.
+// cliServer starts an in-process server on a database the CLI can name
+// too. The admin key is set when the database was empty. stop may be called
+// early; it runs once.
 func cliServer(t *testing.T, db string) (ts *testServer, stop func()) {
 	t.Helper()
-	fake := fakegraph.New()
-	t.Cleanup(fake.Close)
-	var out bytes.Buffer
-	m := &Main{
-		Config: Config{Addr: "127.0.0.1:0", DB: db, Timezone: "UTC", AdminEmail: "admin@example.com",
-			GraphVersion: "v21.0"},
-		Out:    &out,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Graph:  graph.New(fake.URL(), "v21.0"),
-	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("start server on %s: %v", db, err)
-	}
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			if err := m.Close(); err != nil {
-				t.Errorf("close server: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	ts = &testServer{Main: m, t: t, Fake: fake, Logs: &bytes.Buffer{}}
-	if match := adminKeyLine.FindStringSubmatch(out.String()); match != nil {
-		ts.AdminKey = match[1]
-	}
-	return ts, stop
+	ts = startServer(t, withDB(db))
+	return ts, ts.Stop
 }
 
 // cliMessage is the error message of an answer, "" on success (an object
@@ -580,7 +518,7 @@ func (o *cliOutput) String() string {
 // if still running.
 func cliStart(t *testing.T, args ...string) *cliProc {
 	t.Helper()
-	cmd := exec.Command(cliBinary(t), args...)
+	cmd := exec.Command(xerochatBinary(t), args...)
 	cmd.Env = cliEnv()
 	cmd.Dir = t.TempDir()
 	p := &cliProc{cmd: cmd, stdout: &cliOutput{changed: make(chan struct{}, 1)},

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,17 +28,24 @@ var (
 	binaryErr  error
 )
 
-// xerochatBinary builds the xerochat command once per test run.
+// xerochatBinary builds the xerochat command once per test run. It goes
+// beside the test binary, in the work directory go test removes afterwards.
 func xerochatBinary(t *testing.T) string {
 	t.Helper()
 	binaryOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "xerochat-bin-")
-		if err != nil {
-			binaryErr = err
-			return
+		dir := ""
+		if exe, err := os.Executable(); err == nil {
+			dir = filepath.Dir(exe)
 		}
-		binaryPath = filepath.Join(dir, "xerochat")
-		out, err := exec.Command("go", "build", "-o", binaryPath, ".").CombinedOutput()
+		if dir == "" || syscall.Access(dir, 2 /* W_OK */) != nil {
+			if dir, binaryErr = os.MkdirTemp("", "xerochat-bin-"); binaryErr != nil {
+				return
+			}
+		}
+		binaryPath = filepath.Join(dir, "xerochat-"+strconv.Itoa(os.Getpid()))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "go", "build", "-o", binaryPath, ".").CombinedOutput()
 		if err != nil {
 			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ type testServer struct {
 	Fake     *fakegraph.Server
 	AdminKey string
 	Logs     *bytes.Buffer
+	stopOnce *sync.Once
 }
 
 // testAppSecret signs the webhook events tests send.
@@ -35,35 +37,60 @@ const testAppSecret = "test-app-secret"
 
 var adminKeyLine = regexp.MustCompile(`API key:\s+(\S+)`)
 
+// serverOption adjusts a test server's Main before it starts.
+type serverOption func(*Main)
+
+// withTimezone runs the server in the named time zone instead of UTC.
+func withTimezone(tz string) serverOption { return func(m *Main) { m.Config.Timezone = tz } }
+
+// withDB runs the server on an existing database URL (a CLI command may
+// name it too) instead of a fresh one; the admin key is then only known if
+// the database was empty.
+func withDB(url string) serverOption { return func(m *Main) { m.Config.DB = url } }
+
 // startServer starts a server and registers its shutdown.
-func startServer(t *testing.T) *testServer { return startServerTB(t) }
+func startServer(t *testing.T, opts ...serverOption) *testServer { return startServerTB(t, opts...) }
 
 // startServerTB is startServer for benchmarks too.
-func startServerTB(t testing.TB) *testServer {
+func startServerTB(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
 	fake := fakegraph.New()
 	t.Cleanup(fake.Close)
 	var out, logs bytes.Buffer
 	m := &Main{
-		Config: Config{Addr: "127.0.0.1:0", DB: sqlstoretest.URL(t), Timezone: "UTC", AdminEmail: "admin@example.com",
+		Config: Config{Addr: "127.0.0.1:0", Timezone: "UTC", AdminEmail: "admin@example.com",
 			GraphVersion: "v21.0", Workers: 1, JobLease: 2 * time.Second, FBAppSecret: testAppSecret, FBVerifyToken: "verify-me"},
 		Out:    &out,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil)),
 		Graph:  graph.New(fake.URL(), "v21.0"),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	fresh := m.Config.DB == ""
+	if fresh {
+		m.Config.DB = sqlstoretest.URL(t)
 	}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start server: %v", err)
 	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Errorf("close server: %v", err)
-		}
-	})
-	match := adminKeyLine.FindStringSubmatch(out.String())
-	if match == nil {
+	ts := &testServer{Main: m, t: t, Fake: fake, Logs: &logs, stopOnce: &sync.Once{}}
+	t.Cleanup(ts.Stop)
+	if match := adminKeyLine.FindStringSubmatch(out.String()); match != nil {
+		ts.AdminKey = match[1]
+	} else if fresh {
 		t.Fatalf("no admin key printed on first start; output:\n%s", out.String())
 	}
-	return &testServer{Main: m, t: t, Fake: fake, AdminKey: match[1], Logs: &logs}
+	return ts
+}
+
+// Stop shuts the server down; it may be called before the test ends.
+func (ts *testServer) Stop() {
+	ts.stopOnce.Do(func() {
+		if err := ts.Close(); err != nil {
+			ts.t.Errorf("close server: %v", err)
+		}
+	})
 }
 
 // response is an answer of the server.
