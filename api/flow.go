@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/xerochat/xerochat"
 )
@@ -97,6 +98,9 @@ type allAnswerRow struct {
 	Answer     string `json:"answer"`
 }
 
+// StreamWriteTimeout bounds how long one streamed answer may take to send.
+const StreamWriteTimeout = 30 * time.Minute
+
 // getAllSubscriberFlowInfo writes its answer as the rows arrive from the
 // database, so a campaign with a million answers costs no more memory than
 // one with ten. An error after the first byte can only cut the answer short
@@ -109,6 +113,10 @@ func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A large campaign can take longer to send than the server's write
+	// timeout allows a normal answer; the deadline moves with the stream.
+	rc := http.NewResponseController(c.w)
+	_ = rc.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
 	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	c.w.Header().Set("X-Content-Type-Options", "nosniff")
 	c.w.WriteHeader(http.StatusOK)
