@@ -60,7 +60,10 @@ func checkParam(name, v string) error {
 	if limit == 0 {
 		limit = defaultMaxParamLen
 	}
-	if name == "password" && len(v) > limit || utf8.RuneCountInString(v) > limit {
+	if name == "password" && len(v) > limit {
+		return invalid(fmt.Sprintf("The %s field is too long (at most %d bytes)", name, limit))
+	}
+	if utf8.RuneCountInString(v) > limit {
 		return invalid(fmt.Sprintf("The %s field is too long (at most %d characters)", name, limit))
 	}
 	return nil

@@ -44,7 +44,7 @@ func (s *Server) endpoints() map[string]endpoint {
 	updateUser := endpoint{params: []string{"name", "mobile", "address", "package_id", "expired_date", "status"}, pathID: true, handle: s.updateUser}
 	return map[string]endpoint{
 		"get_user_info":                   {params: []string{"user_id", "email"}, handle: s.getUserInfo},
-		"create_system_user":              {params: []string{"name", "email", "password", "package_id", "expired_date", "mobile", "address"}, pathID: true, handle: s.createSystemUser},
+		"create_system_user":              {params: []string{"name", "email", "password", "package_id", "expired_date", "mobile", "address", "status"}, pathID: true, handle: s.createSystemUser},
 		"update_user":                     updateUser,
 		"get_all_packages":                {handle: s.getAllPackages},
 		"subscriber_information":          {params: []string{"subscriber_id", "page_id"}, handle: s.subscriberInformation},
