@@ -107,8 +107,7 @@ func (db *DB) InEvent(ctx context.Context, key string, fn func(xerochat.EventTx)
 type eventTx struct{ c conn }
 
 func (t eventTx) Page(ctx context.Context, pageID string) (*xerochat.Page, error) {
-	p, err := scanPage(t.c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, pageID))
-	return p, notFound(err, msgNoEnabledBot)
+	return findPage(ctx, t.c, pageID)
 }
 
 func (t eventTx) Subscriber(ctx context.Context, page *xerochat.Page, psid string, at time.Time) (*xerochat.Subscriber, bool, error) {

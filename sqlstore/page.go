@@ -53,6 +53,18 @@ func (db *DB) ConnectPage(ctx context.Context, p *xerochat.Page) (*xerochat.Page
 	return out, err
 }
 
+// FindPage returns the connected page with that Facebook id, whoever owns
+// it and whether or not its bot is enabled; ENOTFOUND if none. It is for
+// administration and Messenger intake, never for a tenant's request.
+func (db *DB) FindPage(ctx context.Context, pageID string) (*xerochat.Page, error) {
+	return findPage(ctx, db.read(), pageID)
+}
+
+func findPage(ctx context.Context, c conn, pageID string) (*xerochat.Page, error) {
+	p, err := scanPage(c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, pageID))
+	return p, notFound(err, msgNoEnabledBot)
+}
+
 // FindEnabledPage returns the user's page with that Facebook id if its bot
 // is enabled; any other case is the same ENOTFOUND.
 func (db *DB) FindEnabledPage(ctx context.Context, userID int64, pageID string) (*xerochat.Page, error) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/graph"
 	"github.com/xerochat/xerochat/sqlstore"
 )
 
@@ -20,6 +21,13 @@ func dbPoolFlags(fs *flag.FlagSet, opt *sqlstore.Options) {
 	fs.IntVar(&opt.MaxOpenConns, "db-max-conns", 20, "PostgreSQL: most open connections per process")
 	fs.IntVar(&opt.MaxIdleConns, "db-max-idle", 0, "PostgreSQL: idle connections kept open per process (default: --db-max-conns)")
 	fs.DurationVar(&opt.ConnMaxIdleTime, "db-idle-time", 0, "close connections idle this long (default 5m)")
+}
+
+// graphFlags adds the Facebook Graph flags, shared by serve and the page
+// commands that call Facebook.
+func graphFlags(fs *flag.FlagSet, baseURL, version *string) {
+	fs.StringVar(baseURL, "graph-url", envOr("XEROCHAT_GRAPH_URL", graph.DefaultBaseURL), "Facebook Graph API base URL (env XEROCHAT_GRAPH_URL)")
+	fs.StringVar(version, "graph-version", envOr("XEROCHAT_GRAPH_VERSION", graph.DefaultVersion), "Facebook Graph API version (env XEROCHAT_GRAPH_VERSION)")
 }
 
 // openDB opens and migrates the database of a command.
@@ -143,12 +151,16 @@ func runUserAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 func runPageConnect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dbURL := newFlags("page connect --email E --page-id ID --page-name NAME --access-token T [--bot-enabled=false]",
-		"Connects a Facebook page to the user's account, or updates it if already connected.", stderr)
+		"Connects a Facebook page to the user's account, or updates it if already connected, then imports\n"+
+			"the page's labels from Facebook as page sync-labels does. If Facebook cannot be asked, the page\n"+
+			"stays connected, a warning says why, and page sync-labels can import the labels later.", stderr)
 	email := fs.String("email", "", "e-mail of the page's owner (required)")
 	pageID := fs.String("page-id", "", "Facebook page id (required)")
 	pageName := fs.String("page-name", "", "page name (required)")
 	token := fs.String("access-token", "", "page access token (required; stored, never shown by the API)")
 	enabled := fs.Bool("bot-enabled", true, "enable the bot on the page")
+	var graphURL, graphVersion string
+	graphFlags(fs, &graphURL, &graphVersion)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -172,6 +184,15 @@ func runPageConnect(ctx context.Context, args []string, stdout, stderr io.Writer
 		return cliError(err)
 	}
 	fmt.Fprintf(stdout, "page %s (%s) connected for <%s>, bot enabled: %t\n", p.PageID, p.Name, u.Email, p.BotEnabled)
+	// The connection stands whatever happens to the labels: a failed import
+	// is a warning, and sync-labels repeats it.
+	res, err := importLabels(ctx, db, graph.New(graphURL, graphVersion), p)
+	if err != nil {
+		fmt.Fprintf(stderr, "xerochat: warning: labels not imported: %s; run xerochat page sync-labels --email %s --page-id %s later\n",
+			oneLine(err), u.Email, p.PageID)
+		return nil
+	}
+	fmt.Fprintln(stdout, res.summary(p.PageID))
 	return nil
 }
 

@@ -25,7 +25,8 @@ Commands:
   migrate          apply database migrations and exit
   admin create     create an admin account and print its API key
   user apikey      make a new API key for a user, ending the old one
-  page connect     connect (or update) a Facebook page for a user
+  page connect     connect (or update) a Facebook page for a user, importing its labels
+  page sync-labels import a page's labels from Facebook again
   flow create      create a flow campaign from a JSON file
   db copy          copy every record from one database to another
 
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runUserAPIKey(ctx, rest, stdout, stderr)
 	case "page connect":
 		return runPageConnect(ctx, rest, stdout, stderr)
+	case "page sync-labels":
+		return runPageSyncLabels(ctx, rest, stdout, stderr)
 	case "flow create":
 		return runFlowCreate(ctx, rest, stdout, stderr)
 	case "db copy":

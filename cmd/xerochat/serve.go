@@ -295,8 +295,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs, db := newFlags("serve", "Runs the XeroChat API server until SIGINT or SIGTERM.", stderr)
 	var cfg Config
 	fs.StringVar(&cfg.Addr, "addr", envOr("XEROCHAT_ADDR", "127.0.0.1:8080"), "listen address (env XEROCHAT_ADDR)")
-	fs.StringVar(&cfg.GraphURL, "graph-url", envOr("XEROCHAT_GRAPH_URL", "https://graph.facebook.com"), "Facebook Graph API base URL (env XEROCHAT_GRAPH_URL)")
-	fs.StringVar(&cfg.GraphVersion, "graph-version", envOr("XEROCHAT_GRAPH_VERSION", "v21.0"), "Facebook Graph API version (env XEROCHAT_GRAPH_VERSION)")
+	graphFlags(fs, &cfg.GraphURL, &cfg.GraphVersion)
 	fs.StringVar(&cfg.Timezone, "timezone", envOr("XEROCHAT_TIMEZONE", "UTC"), "time zone of dates the API shows and of expiry dates (env XEROCHAT_TIMEZONE)")
 	fs.StringVar(&cfg.AdminEmail, "admin-email", envOr("XEROCHAT_ADMIN_EMAIL", "admin@xerochat.local"), "e-mail of the admin created on an empty database (env XEROCHAT_ADMIN_EMAIL)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "on an empty database, also seed a demo member, page, subscribers, labels, contacts and a flow campaign (Facebook simulated in-process)")
