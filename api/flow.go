@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -121,11 +122,23 @@ func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
 	c.w.Header().Set("X-Content-Type-Options", "nosniff")
 	c.w.WriteHeader(http.StatusOK)
 	w := bufio.NewWriterSize(c.w, 32<<10)
-	head, _ := json.Marshal(struct {
-		ID       string `json:"id"`
-		FlowName string `json:"flow_name"`
-	}{itoa(fc.ID), fc.Name})
-	w.Write(head[:len(head)-1])
+	// Values are encoded like writeJSON does (no HTML escaping), through
+	// one reused buffer, without the newline Encode appends.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	put := func(v any) error {
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return err
+	}
+	w.WriteString(`{"id":`)
+	put(itoa(fc.ID))
+	w.WriteString(`,"flow_name":`)
+	put(fc.Name)
 	w.WriteString(`,"data":{`)
 	current, started := "", false
 	err = s.Flows.EachAnswer(c.ctx, fc.ID, func(a xerochat.FlowAnswer) error {
@@ -135,18 +148,14 @@ func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
 			if started {
 				w.WriteString("],")
 			}
-			key, _ := json.Marshal(a.PSID)
-			w.Write(key)
+			if err := put(a.PSID); err != nil {
+				return err
+			}
 			w.WriteString(":[")
 			current, started = a.PSID, true
 		}
 		qid := itoa(a.QuestionID)
-		item, err := json.Marshal(allAnswerRow{QuestionID: qid, ID: qid, Question: a.Question, Answer: a.Answer})
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(item)
-		return err
+		return put(allAnswerRow{QuestionID: qid, ID: qid, Question: a.Question, Answer: a.Answer})
 	})
 	if err != nil {
 		s.Logger.ErrorContext(c.ctx, "api: streaming flow answers", "campaign", fc.ID, "err", err)
