@@ -83,7 +83,8 @@ func ParseBatch(body []byte) ([]xerochat.Event, error) {
 			}
 		}
 		for _, c := range e.Changes {
-			if c.Field != "inbox_labels" || c.Value.User.ID == "" || c.Value.Label.ID == "" {
+			if c.Field != "inbox_labels" || c.Value.User.ID == "" || c.Value.Label.ID == "" ||
+				c.Value.Action != "add" && c.Value.Action != "remove" {
 				continue
 			}
 			ev := xerochat.Event{Kind: xerochat.EventLabel, PageID: e.ID, PSID: c.Value.User.ID, Time: millis(e.Time),
@@ -91,6 +92,9 @@ func ParseBatch(body []byte) ([]xerochat.Event, error) {
 			ev.Key = digestKey("l", e.ID, ev.PSID, ev.LabelID, c.Value.Action, fmt.Sprint(e.Time))
 			out = append(out, ev)
 		}
+	}
+	for i := range out {
+		out[i] = clean(out[i])
 	}
 	return out, nil
 }
@@ -154,4 +158,15 @@ func millis(ms int64) time.Time {
 		return time.Now()
 	}
 	return time.UnixMilli(ms)
+}
+
+// clean removes what no database may store from the texts of an event: NUL
+// characters (JSON can carry them as \u0000; PostgreSQL refuses them).
+// Invalid UTF-8 needs nothing: the JSON decoder already replaced it.
+func clean(ev xerochat.Event) xerochat.Event {
+	for _, s := range []*string{&ev.PSID, &ev.PageID, &ev.Text, &ev.QuickReplyPayload, &ev.Payload,
+		&ev.RefererSource, &ev.LabelID, &ev.LabelName} {
+		*s = strings.ReplaceAll(*s, "\x00", "")
+	}
+	return ev
 }

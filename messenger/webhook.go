@@ -42,6 +42,9 @@ type Webhook struct {
 }
 
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.Logger == nil {
+		h.Logger = slog.Default()
+	}
 	switch r.Method {
 	case http.MethodGet:
 		h.verify(w, r)

@@ -15,7 +15,7 @@ import (
 // Store is the durable state the workers share with other processes.
 type Store interface {
 	Intake
-	ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, ok bool, err error)
+	ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, last, ok bool, err error)
 	FinishBatch(ctx context.Context, id int64) error
 	FailBatch(ctx context.Context, id int64, cause error, delay time.Duration) error
 	InEvent(ctx context.Context, key string, fn func(xerochat.EventTx) error) (bool, error)
@@ -37,6 +37,9 @@ type Graph interface {
 	SendMessage(ctx context.Context, pageToken string, m graph.OutgoingMessage) (string, error)
 	UserProfile(ctx context.Context, pageToken, psid string) (*graph.Profile, error)
 }
+
+// sendTimeout bounds one Send API call.
+const sendTimeout = 30 * time.Second
 
 // maxSendAttempts bounds retries of a message Facebook could not take for
 // a passing reason (rate limits, outages).
@@ -111,7 +114,7 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) processBatches(ctx context.Context) bool {
 	did := false
 	for ctx.Err() == nil {
-		id, body, ok, err := w.Store.ClaimBatch(ctx, w.Lease)
+		id, body, last, ok, err := w.Store.ClaimBatch(ctx, w.Lease)
 		if err != nil {
 			w.Logger.Error("messenger: claim batch", "err", err)
 			return did
@@ -120,7 +123,7 @@ func (w *Worker) processBatches(ctx context.Context) bool {
 			return did
 		}
 		did = true
-		if err := w.processBatch(ctx, body); err != nil {
+		if err := w.processBatch(ctx, body, last); err != nil {
 			w.Logger.Error("messenger: batch failed, will retry", "batch", id, "err", err)
 			if err := w.Store.FailBatch(context.WithoutCancel(ctx), id, err, time.Second); err != nil {
 				w.Logger.Error("messenger: record batch failure", "batch", id, "err", err)
@@ -135,9 +138,11 @@ func (w *Worker) processBatches(ctx context.Context) bool {
 }
 
 // processBatch applies each event once. An event that fails for a reason
-// of ours (the database) fails the batch, to be retried: events already
-// applied are then skipped by their keys.
-func (w *Worker) processBatch(ctx context.Context, body []byte) error {
+// of ours (the database) fails the batch, to be retried in order: events
+// already applied are then skipped by their keys. On the batch's last
+// attempt an event that still fails is logged and skipped, and the others
+// are applied.
+func (w *Worker) processBatch(ctx context.Context, body []byte, last bool) error {
 	events, err := ParseBatch(body)
 	if err != nil {
 		// Intake checked the JSON; a batch that still does not parse can
@@ -150,6 +155,8 @@ func (w *Worker) processBatch(ctx context.Context, body []byte) error {
 		switch {
 		case errors.Is(err, ErrDropped):
 			w.Logger.Info("messenger: event dropped", "key", ev.Key, "reason", err)
+		case err != nil && last && ctx.Err() == nil:
+			w.Logger.Error("messenger: event skipped after repeated failures", "key", ev.Key, "err", err)
 		case err != nil:
 			return err
 		case !applied:
@@ -186,8 +193,13 @@ func (w *Worker) send(ctx context.Context, m *xerochat.OutboxMessage) {
 	for _, o := range m.Message.QuickReplies {
 		out.QuickReplies = append(out.QuickReplies, graph.QuickReply{Title: o, Payload: o})
 	}
-	id, err := w.Graph.SendMessage(ctx, m.PageToken, out)
+	// Once started, a send completes even if the worker is stopping:
+	// cancelling it after Facebook took the message would send it again
+	// after a restart. Close waits for it.
 	store := context.WithoutCancel(ctx)
+	sendCtx, cancel := context.WithTimeout(store, sendTimeout)
+	defer cancel()
+	id, err := w.Graph.SendMessage(sendCtx, m.PageToken, out)
 	msg := xerochat.ErrorMessage(err)
 	switch {
 	case err == nil:

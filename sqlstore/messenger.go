@@ -12,9 +12,10 @@ import (
 // webhook batch atomic across processes.
 const laneLock = 7_316_001
 
-// maxBatchAttempts bounds how often a batch is retried before it is set
-// aside with its error, so that one bad batch cannot stop the lane.
-const maxBatchAttempts = 10
+// MaxBatchAttempts bounds how often a failing batch is retried. On its last
+// attempt the worker skips the events that still fail and applies the rest,
+// so that one bad event can neither stop the lane nor take others with it.
+const MaxBatchAttempts = 10
 
 // StoreBatch keeps a webhook body until it is processed.
 func (db *DB) StoreBatch(ctx context.Context, body []byte) (int64, error) {
@@ -23,9 +24,9 @@ func (db *DB) StoreBatch(ctx context.Context, body []byte) (int64, error) {
 
 // ClaimBatch leases the oldest unprocessed batch for lease. Batches are
 // processed one at a time, in the order received, across all processes: no
-// batch is handed out while another one's lease runs. ok is false when there
-// is nothing to do now.
-func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, ok bool, err error) {
+// batch is handed out while another one's lease runs. last tells that this
+// is the batch's final attempt. ok is false when there is nothing to do now.
+func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, last, ok bool, err error) {
 	err = db.inTx(ctx, func(c conn) error {
 		if db.dialect == Postgres {
 			if _, err := c.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, laneLock); err != nil {
@@ -41,18 +42,20 @@ func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (id int64, bo
 			return nil
 		}
 		var text string
-		err := c.queryRow(ctx, `SELECT id, body FROM webhook_batches WHERE done_at = 0 ORDER BY id LIMIT 1`).Scan(&id, &text)
+		var attempts int
+		err := c.queryRow(ctx, `SELECT id, body, attempts FROM webhook_batches WHERE done_at = 0 ORDER BY id LIMIT 1`).
+			Scan(&id, &text, &attempts)
 		if isNoRows(err) {
 			return nil
 		} else if err != nil {
 			return err
 		}
-		body, ok = []byte(text), true
+		body, ok, last = []byte(text), true, attempts+1 >= MaxBatchAttempts
 		_, err = c.exec(ctx, `UPDATE webhook_batches SET locked_until = ?, attempts = attempts + 1 WHERE id = ?`,
 			now+leaseSeconds(lease), id)
 		return err
 	})
-	return id, body, ok, err
+	return id, body, last, ok, err
 }
 
 func leaseSeconds(d time.Duration) int64 { return max(1, int64(d.Round(time.Second)/time.Second)) }
@@ -64,12 +67,10 @@ func (db *DB) FinishBatch(ctx context.Context, id int64) error {
 }
 
 // FailBatch records why a batch could not be processed and frees the lane
-// for a retry after delay; after maxBatchAttempts it is set aside (done,
-// with its last error), so later batches are not held up for ever.
+// for a retry after delay.
 func (db *DB) FailBatch(ctx context.Context, id int64, cause error, delay time.Duration) error {
-	_, err := db.write().exec(ctx, `UPDATE webhook_batches SET last_error = ?, locked_until = ?,
-		done_at = CASE WHEN attempts >= ? THEN ? ELSE 0 END WHERE id = ?`,
-		cause.Error(), db.now()+leaseSeconds(delay), maxBatchAttempts, db.now(), id)
+	_, err := db.write().exec(ctx, `UPDATE webhook_batches SET last_error = ?, locked_until = ? WHERE id = ?`,
+		cause.Error(), db.now()+leaseSeconds(delay), id)
 	return err
 }
 

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/graph/fakegraph"
+	"github.com/xerochat/xerochat/sqlstore"
 )
 
 // eventually polls cond until it holds, failing after a generous limit.
@@ -117,5 +119,64 @@ func TestConversationWholeFlow(t *testing.T) {
 	ts.settle()
 	if len(p.Sent()) != 4 || ts.snapshot() != before {
 		t.Fatalf("a re-delivered event took effect again")
+	}
+}
+
+// TestConversationFailingEventSkippedAlone makes one event fail on every
+// attempt (a trigger refuses its subscriber): the batch is retried, then
+// applied without that event — the other person's event in the same batch
+// takes effect, and the lane moves on to later batches.
+func TestConversationFailingEventSkippedAlone(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	m := ts.newMember("poison@example.com", "700000000000009")
+	ff := xerochat.FlowFile{FlowName: "F"}
+	ff.Triggers.Keywords = []string{"start"}
+	ff.Questions = []xerochat.FlowFileQuestion{{Question: "Q1?"}}
+	ts.createFlow(m, ff)
+	refuse := []string{`CREATE TRIGGER refuse_poison BEFORE INSERT ON subscribers
+		WHEN NEW.psid = '2600000000000666' BEGIN SELECT RAISE(ABORT, 'refused by test'); END`}
+	if ts.DB.Dialect() == sqlstore.Postgres {
+		refuse = []string{`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN IF NEW.psid = '2600000000000666' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$`,
+			`CREATE TRIGGER refuse_poison BEFORE INSERT ON subscribers FOR EACH ROW EXECUTE FUNCTION refuse_poison()`}
+	}
+	for _, q := range refuse {
+		if _, err := ts.DB.SQL().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().UnixMilli()
+	event := func(psid, mid string) map[string]any {
+		return map[string]any{"sender": map[string]string{"id": psid}, "recipient": map[string]string{"id": m.PageID},
+			"timestamp": now, "message": map[string]string{"mid": mid, "text": "start"}}
+	}
+	ts.Fake.AddUser(m.PageID, "2600000000000001", fakegraph.Profile{FirstName: "Good"})
+	body, _ := fakegraph.FacebookJSON(map[string]any{"object": "page", "entry": []any{map[string]any{
+		"id": m.PageID, "time": now, "messaging": []any{event("2600000000000666", "m_bad"), event("2600000000000001", "m_good")}}}})
+	p := ts.person(m, "2600000000000002", fakegraph.Profile{FirstName: "Later"})
+	if status, err := p.PostRaw(body, true); err != nil || status != 200 {
+		t.Fatalf("webhook: %d %v", status, err)
+	}
+	if _, err := p.Say("start"); err != nil {
+		t.Fatal(err)
+	}
+	ts.settle()
+	if got := ts.Fake.Sent("2600000000000001"); len(got) != 1 || got[0].Text != "Q1?" {
+		t.Fatalf("the good event of the failing batch: sent %+v, want Q1?", got)
+	}
+	if got := p.Sent(); len(got) != 1 {
+		t.Fatalf("the later batch: sent %+v, want Q1?", got)
+	}
+	var attempts int
+	var lastError string
+	if err := ts.DB.SQL().QueryRow(`SELECT attempts, last_error FROM webhook_batches ORDER BY id LIMIT 1`).Scan(&attempts, &lastError); err != nil {
+		t.Fatal(err)
+	}
+	if attempts != sqlstore.MaxBatchAttempts || !strings.Contains(lastError, "refused by test") {
+		t.Fatalf("failing batch: %d attempts, last error %q", attempts, lastError)
+	}
+	if res := ts.get("subscriber_information", vals("api_key", m.Key, "subscriber_id", "2600000000000666")); res.Message(t) != "No Matching Subscriber Found" {
+		t.Fatalf("the refused subscriber exists: %s", res.Body)
 	}
 }

@@ -1,0 +1,234 @@
+package messenger
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// memIntake keeps batches in memory. The webhook is a pure HTTP unit: what
+// it stores is all that matters here; the real store is tested end to end
+// in cmd/xerochat.
+type memIntake struct {
+	mu     sync.Mutex
+	bodies [][]byte
+	err    error
+}
+
+func (m *memIntake) StoreBatch(_ context.Context, body []byte) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return 0, m.err
+	}
+	m.bodies = append(m.bodies, bytes.Clone(body))
+	return int64(len(m.bodies)), nil
+}
+
+const (
+	hookSecret = "hook-secret"
+	hookToken  = "hook-token"
+)
+
+func hookSign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// newHook starts a Webhook on httptest; stored counts calls of Stored.
+func newHook(t *testing.T, secret string) (srv *httptest.Server, store *memIntake, stored *int) {
+	t.Helper()
+	store, stored = &memIntake{}, new(int)
+	var mu sync.Mutex
+	h := &Webhook{Store: store, AppSecret: secret, VerifyToken: hookToken,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Stored: func() { mu.Lock(); *stored++; mu.Unlock() }}
+	srv = httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, store, stored
+}
+
+func TestWebhookVerify(t *testing.T) {
+	srv, _, _ := newHook(t, hookSecret)
+	tests := []struct {
+		name   string
+		query  url.Values
+		status int
+		body   string
+	}{
+		{"right token", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {hookToken}, "hub.challenge": {"1158201444"}}, 200, "1158201444"},
+		{"challenge given back verbatim", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {hookToken}, "hub.challenge": {"a b&c<é>"}}, 200, "a b&c<é>"},
+		{"wrong token", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {"nope"}, "hub.challenge": {"1"}}, 403, ""},
+		{"token of another case", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {strings.ToUpper(hookToken)}, "hub.challenge": {"1"}}, 403, ""},
+		{"token prefix", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {hookToken[:4]}, "hub.challenge": {"1"}}, 403, ""},
+		{"wrong mode", url.Values{"hub.mode": {"unsubscribe"}, "hub.verify_token": {hookToken}, "hub.challenge": {"1"}}, 403, ""},
+		{"no mode", url.Values{"hub.verify_token": {hookToken}, "hub.challenge": {"1"}}, 403, ""},
+		{"no token", url.Values{"hub.mode": {"subscribe"}, "hub.challenge": {"1"}}, 403, ""},
+		{"nothing", url.Values{}, 403, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := http.Get(srv.URL + "?" + tt.query.Encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d; body %s", res.StatusCode, tt.status, body)
+			}
+			if tt.status == 200 && string(body) != tt.body {
+				t.Fatalf("body %q, want the challenge %q", body, tt.body)
+			}
+			if tt.status == 200 && !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+				t.Fatalf("Content-Type %q: a challenge must not be sniffed as HTML", res.Header.Get("Content-Type"))
+			}
+			if tt.status != 200 && strings.Contains(string(body), "1158201444") {
+				t.Fatalf("a refused verification gave back the challenge: %s", body)
+			}
+		})
+	}
+}
+
+func TestWebhookVerifyWithoutToken(t *testing.T) {
+	// A server without a verify token configured verifies nothing, not even
+	// an empty token.
+	h := &Webhook{Store: &memIntake{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "?hub.mode=subscribe&hub.verify_token=&hub.challenge=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", res.StatusCode)
+	}
+}
+
+func TestWebhookReceive(t *testing.T) {
+	t.Parallel()
+	valid := []byte(`{"object":"page","entry":[{"id":"111","time":1,"messaging":[{"sender":{"id":"222"},"recipient":{"id":"111"},"timestamp":1,"message":{"mid":"m_1","text":"Zo\u00eb"}}]}]}`)
+	// The same batch as another encoder would write it: the signature is over
+	// bytes, so it does not carry over.
+	reencoded := bytes.Replace(valid, []byte(`Zo\u00eb`), []byte("Zoë"), 1)
+	// Exactly MaxWebhookBytes, padded in a field the server does not read.
+	pad := `{"object":"page","entry":[],"pad":"`
+	exact := []byte(pad + strings.Repeat("x", MaxWebhookBytes-len(pad)-2) + `"}`)
+	over := []byte(pad + strings.Repeat("x", MaxWebhookBytes-len(pad)-1) + `"}`)
+	good := func(b []byte) string { return hookSign(hookSecret, b) }
+	tests := []struct {
+		name   string
+		secret string
+		body   []byte
+		sig    string // the X-Hub-Signature-256 header, "" for none
+		status int
+		stored bool
+	}{
+		{"signed", hookSecret, valid, good(valid), 200, true},
+		{"no secret configured takes unsigned", "", valid, "", 200, true},
+		{"missing signature", hookSecret, valid, "", 403, false},
+		{"other secret", hookSecret, valid, hookSign("other", valid), 403, false},
+		{"signature of other bytes", hookSecret, valid, good(reencoded), 403, false},
+		{"re-encoded body under the original signature", hookSecret, reencoded, good(valid), 403, false},
+		{"sha1 prefix", hookSecret, valid, "sha1=" + strings.TrimPrefix(good(valid), "sha256="), 403, false},
+		{"no prefix", hookSecret, valid, strings.TrimPrefix(good(valid), "sha256="), 403, false},
+		{"not hex", hookSecret, valid, "sha256=zz" + good(valid)[9:], 403, false},
+		{"truncated", hookSecret, valid, good(valid)[:len(good(valid))-2], 403, false},
+		{"empty digest", hookSecret, valid, "sha256=", 403, false},
+		{"bad signature before malformed JSON", hookSecret, []byte(`{"object":`), "sha256=00", 403, false},
+		{"malformed JSON", hookSecret, []byte(`{"object":"page","entry":[`), good([]byte(`{"object":"page","entry":[`)), 400, false},
+		{"empty body", hookSecret, []byte{}, good([]byte{}), 400, false},
+		{"JSON array", hookSecret, []byte(`[{"object":"page"}]`), good([]byte(`[{"object":"page"}]`)), 400, false},
+		{"object user is ignored", hookSecret, []byte(`{"object":"user","entry":[]}`), good([]byte(`{"object":"user","entry":[]}`)), 200, false},
+		{"object instagram is ignored", hookSecret, []byte(`{"object":"instagram","entry":[]}`), good([]byte(`{"object":"instagram","entry":[]}`)), 200, false},
+		{"no object is ignored", hookSecret, []byte(`{"entry":[]}`), good([]byte(`{"entry":[]}`)), 200, false},
+		{"exactly the size limit", hookSecret, exact, good(exact), 200, true},
+		{"over the size limit", hookSecret, over, good(over), 413, false},
+		{"over the size limit, unsigned", hookSecret, over, "", 413, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, store, stored := newHook(t, tt.secret)
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			if tt.sig != "" {
+				req.Header.Set("X-Hub-Signature-256", tt.sig)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d; body %s", res.StatusCode, tt.status, body)
+			}
+			srv.Close() // waits for the handler: nothing more can be stored
+			switch {
+			case tt.stored && (len(store.bodies) != 1 || !bytes.Equal(store.bodies[0], tt.body)):
+				t.Fatalf("stored %d batches; want exactly the bytes received", len(store.bodies))
+			case !tt.stored && len(store.bodies) != 0:
+				t.Fatalf("stored %d batches, want none", len(store.bodies))
+			}
+			if want := map[bool]int{true: 1, false: 0}[tt.stored]; *stored != want {
+				t.Fatalf("Stored called %d times, want %d", *stored, want)
+			}
+		})
+	}
+}
+
+func TestWebhookStoreFailure(t *testing.T) {
+	srv, store, stored := newHook(t, hookSecret)
+	store.err = errors.New("disk full")
+	body := []byte(`{"object":"page","entry":[]}`)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
+	req.Header.Set("X-Hub-Signature-256", hookSign(hookSecret, body))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	// Not 200: Facebook must deliver the batch again.
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500 so that Facebook retries", res.StatusCode)
+	}
+	srv.Close()
+	if *stored != 0 {
+		t.Fatalf("Stored called %d times after a failed store", *stored)
+	}
+}
+
+func TestWebhookMethods(t *testing.T) {
+	srv, store, _ := newHook(t, hookSecret)
+	for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		body := []byte(`{"object":"page","entry":[]}`)
+		req, _ := http.NewRequest(method, srv.URL, bytes.NewReader(body))
+		req.Header.Set("X-Hub-Signature-256", hookSign(hookSecret, body))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, POST" {
+			t.Errorf("%s: status %d, Allow %q; want 405 with Allow: GET, POST", method, res.StatusCode, res.Header.Get("Allow"))
+		}
+	}
+	srv.Close()
+	if len(store.bodies) != 0 {
+		t.Fatalf("stored %d batches from other methods", len(store.bodies))
+	}
+}
