@@ -16,9 +16,9 @@ import (
 type Store interface {
 	Intake
 	ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, last, ok bool, err error)
-	FinishBatch(ctx context.Context, id int64) error
 	FailBatch(ctx context.Context, id int64, cause error, delay time.Duration) error
-	InEvent(ctx context.Context, key string, fn func(xerochat.EventTx) error) (bool, error)
+	ApplyBatch(ctx context.Context, batchID int64, events []xerochat.Event,
+		apply func(xerochat.EventTx, xerochat.Event) error, failed func(xerochat.Event, error) bool) error
 
 	ClaimMessages(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.OutboxMessage, error)
 	MessageSent(ctx context.Context, id int64, messageID string) error
@@ -123,47 +123,42 @@ func (w *Worker) processBatches(ctx context.Context) bool {
 			return did
 		}
 		did = true
-		if err := w.processBatch(ctx, body, last); err != nil {
+		if err := w.processBatch(ctx, id, body, last); err != nil {
 			w.Logger.Error("messenger: batch failed, will retry", "batch", id, "err", err)
 			if err := w.Store.FailBatch(context.WithoutCancel(ctx), id, err, time.Second); err != nil {
 				w.Logger.Error("messenger: record batch failure", "batch", id, "err", err)
 			}
 			return did
 		}
-		if err := w.Store.FinishBatch(context.WithoutCancel(ctx), id); err != nil {
-			w.Logger.Error("messenger: finish batch", "batch", id, "err", err)
-		}
 	}
 	return did
 }
 
-// processBatch applies each event once. An event that fails for a reason
-// of ours (the database) fails the batch, to be retried in order: events
-// already applied are then skipped by their keys. On the batch's last
-// attempt an event that still fails is logged and skipped, and the others
-// are applied.
-func (w *Worker) processBatch(ctx context.Context, body []byte, last bool) error {
+// processBatch applies each event once, the whole batch in one
+// transaction. An event that fails for a reason of ours (the database)
+// fails the batch, to be retried in order. On the batch's last attempt an
+// event that still fails is logged and skipped, and the others are applied.
+func (w *Worker) processBatch(ctx context.Context, id int64, body []byte, last bool) error {
 	events, err := ParseBatch(body)
 	if err != nil {
 		// Intake checked the JSON; a batch that still does not parse can
-		// never succeed, so it is logged and dropped.
-		w.Logger.Warn("messenger: unreadable batch dropped", "err", err)
-		return nil
+		// never succeed, so it is logged and marked done with no event.
+		w.Logger.Warn("messenger: unreadable batch dropped", "batch", id, "err", err)
+		events = nil
 	}
-	for _, ev := range events {
-		applied, err := w.Store.InEvent(ctx, ev.Key, func(tx xerochat.EventTx) error { return Handle(ctx, tx, ev) })
+	apply := func(tx xerochat.EventTx, ev xerochat.Event) error { return Handle(ctx, tx, ev) }
+	failed := func(ev xerochat.Event, err error) bool {
 		switch {
 		case errors.Is(err, ErrDropped):
 			w.Logger.Info("messenger: event dropped", "key", ev.Key, "reason", err)
-		case err != nil && last && ctx.Err() == nil:
+			return true
+		case last && ctx.Err() == nil:
 			w.Logger.Error("messenger: event skipped after repeated failures", "key", ev.Key, "err", err)
-		case err != nil:
-			return err
-		case !applied:
-			w.Logger.Debug("messenger: event already applied", "key", ev.Key)
+			return true
 		}
+		return false
 	}
-	return nil
+	return w.Store.ApplyBatch(ctx, id, events, apply, failed)
 }
 
 // sendMessages sends due messages, several at once. It reports whether it

@@ -60,6 +60,9 @@ type DB struct {
 	Now func() time.Time
 
 	rebound sync.Map // query text -> PostgreSQL form
+	stmts   sync.Map // stmtKey -> *sql.Stmt (SQLite only)
+	// preparing marks statements being prepared in the background.
+	preparing sync.Map
 }
 
 // Services implemented by *DB.
@@ -226,8 +229,12 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // SQL exposes the pool for tools that work on whole tables (db copy).
 func (db *DB) SQL() *sql.DB { return db.sql }
 
-// Close closes the pools.
+// Close closes the prepared statements and the pools.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	if db.wsql != db.sql {
 		db.wsql.Close()
 	}
@@ -272,20 +279,87 @@ type querier interface {
 // placeholders for the dialect. Store helpers take a conn so that they
 // compose inside one transaction.
 type conn struct {
-	q  querier
-	db *DB
+	q    querier
+	pool *sql.DB // the pool q runs on, which prepared statements belong to
+	tx   *sql.Tx // the transaction, if q is one
+	db   *DB
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.db.bind(query), args...)
+	query = c.db.bind(query)
+	if st := c.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.q.ExecContext(ctx, query, args...)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.db.bind(query), args...)
+	query = c.db.bind(query)
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.q.QueryContext(ctx, query, args...)
 }
 
 func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.db.bind(query), args...)
+	query = c.db.bind(query)
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.q.QueryRowContext(ctx, query, args...)
+}
+
+// maxCachedQuery keeps one-off giant statements (db copy's multi-row
+// inserts) out of the statement cache.
+const maxCachedQuery = 2048
+
+// stmt returns query prepared on c's pool, bound to c's transaction if
+// any, or nil where statements are not cached. SQLite spends a third of a
+// short query's time parsing it, and database/sql prepares every statement
+// anew, so xerochat keeps them prepared. PostgreSQL needs no cache here:
+// pgx keeps its own per connection.
+func (c conn) stmt(ctx context.Context, query string) *sql.Stmt {
+	if c.db.dialect != SQLite || c.pool == nil || len(query) > maxCachedQuery {
+		return nil
+	}
+	key := stmtKey{c.pool, query}
+	v, ok := c.db.stmts.Load(key)
+	if !ok && c.tx != nil {
+		// The transaction holds the write pool's only connection, so the
+		// statement cannot be prepared on the pool now: it runs unprepared
+		// this once and is prepared as soon as the connection is free.
+		if _, pending := c.db.preparing.LoadOrStore(key, true); !pending {
+			go c.db.prepare(key)
+		}
+		return nil
+	}
+	if !ok {
+		if v = c.db.prepare(key); v == nil {
+			return nil // the unprepared path reports the error
+		}
+	}
+	if c.tx != nil {
+		return c.tx.StmtContext(ctx, v.(*sql.Stmt))
+	}
+	return v.(*sql.Stmt)
+}
+
+// prepare prepares key's query on its pool and caches it; nil on failure.
+func (db *DB) prepare(key stmtKey) any {
+	st, err := key.pool.PrepareContext(context.Background(), key.query)
+	if err != nil {
+		return nil
+	}
+	v, loaded := db.stmts.LoadOrStore(key, st)
+	if loaded {
+		st.Close()
+	}
+	return v
+}
+
+type stmtKey struct {
+	pool  *sql.DB
+	query string
 }
 
 // insert runs an INSERT ... RETURNING id and returns the id.
@@ -296,10 +370,10 @@ func (c conn) insert(ctx context.Context, query string, args ...any) (int64, err
 }
 
 // read is a conn on the pool, for single statements that only read.
-func (db *DB) read() conn { return conn{q: db.sql, db: db} }
+func (db *DB) read() conn { return conn{q: db.sql, pool: db.sql, db: db} }
 
 // write is a conn for single statements that write.
-func (db *DB) write() conn { return conn{q: db.wsql, db: db} }
+func (db *DB) write() conn { return conn{q: db.wsql, pool: db.wsql, db: db} }
 
 // inTx runs fn in a transaction, committing when it returns nil. On SQLite
 // the transaction holds the write lock from its start.
@@ -308,7 +382,7 @@ func (db *DB) inTx(ctx context.Context, fn func(c conn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(conn{q: tx, db: db}); err != nil {
+	if err := fn(conn{q: tx, pool: db.wsql, tx: tx, db: db}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

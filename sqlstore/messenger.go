@@ -60,12 +60,6 @@ func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (id int64, bo
 
 func leaseSeconds(d time.Duration) int64 { return max(1, int64(d.Round(time.Second)/time.Second)) }
 
-// FinishBatch marks a batch processed.
-func (db *DB) FinishBatch(ctx context.Context, id int64) error {
-	_, err := db.write().exec(ctx, `UPDATE webhook_batches SET done_at = ?, locked_until = 0 WHERE id = ?`, db.now(), id)
-	return err
-}
-
 // FailBatch records why a batch could not be processed and frees the lane
 // for a retry after delay.
 func (db *DB) FailBatch(ctx context.Context, id int64, cause error, delay time.Duration) error {
@@ -84,24 +78,51 @@ func (db *DB) Backlog(ctx context.Context) (batches, messages, profiles int, err
 	return
 }
 
-// InEvent runs fn for the event with that key in one transaction that also
-// records the key. An event recorded before is not run again: done is then
-// false. This is what makes a re-delivered or re-processed event take effect
-// once.
-func (db *DB) InEvent(ctx context.Context, key string, fn func(xerochat.EventTx) error) (done bool, err error) {
-	err = db.inTx(ctx, func(c conn) error {
-		res, err := c.exec(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)
-			ON CONFLICT (event_key) DO NOTHING`, key, db.now())
-		if err != nil {
-			return err
+// ApplyBatch applies a batch's events in one transaction that also marks
+// the batch done: one commit per batch, not per event. Each event runs in
+// a savepoint that first records its key, so an event whose key is known —
+// a re-delivery, or a batch re-processed after a crash — is skipped, and
+// each event's effects commit exactly once, together with its key. An
+// event whose apply fails is rolled back alone and handed to failed, which
+// says whether to skip it and go on (true) or give the batch up (false:
+// nothing of it commits, and it is retried later).
+func (db *DB) ApplyBatch(ctx context.Context, batchID int64, events []xerochat.Event,
+	apply func(xerochat.EventTx, xerochat.Event) error, failed func(xerochat.Event, error) bool) error {
+	return db.inTx(ctx, func(c conn) error {
+		for _, ev := range events {
+			if _, err := c.exec(ctx, `SAVEPOINT event`); err != nil {
+				return err
+			}
+			err := applyEvent(ctx, c, ev, apply)
+			if err != nil {
+				if _, rerr := c.exec(ctx, `ROLLBACK TO SAVEPOINT event`); rerr != nil {
+					return rerr
+				}
+			}
+			if _, rerr := c.exec(ctx, `RELEASE SAVEPOINT event`); rerr != nil {
+				return rerr
+			}
+			if err != nil && !failed(ev, err) {
+				return err
+			}
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		done = true
-		return fn(eventTx{c})
+		_, err := c.exec(ctx, `UPDATE webhook_batches SET done_at = ?, locked_until = 0 WHERE id = ?`, db.now(), batchID)
+		return err
 	})
-	return done && err == nil, err
+}
+
+// applyEvent records the event's key and applies it, unless the key was
+// recorded before.
+func applyEvent(ctx context.Context, c conn, ev xerochat.Event, apply func(xerochat.EventTx, xerochat.Event) error) error {
+	res, err := c.exec(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)
+		ON CONFLICT (event_key) DO NOTHING`, ev.Key, c.db.now())
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	return apply(eventTx{c}, ev)
 }
 
 // eventTx is xerochat.EventTx inside InEvent's transaction.

@@ -123,7 +123,10 @@ func (db *DB) FindSubscriber(ctx context.Context, userID int64, psid, pageID str
 }
 
 // SaveSubscriber creates the subscriber of s.PageRef with s.PSID, or updates
-// its profile and activity fields, and returns the stored record.
+// its profile and activity fields, and returns the stored record. A saved
+// subscriber carries its profile, so none is fetched from Graph for it
+// (subscribers that arrive through the webhook are created by the
+// Messenger intake instead, and fetched).
 func (db *DB) SaveSubscriber(ctx context.Context, s *xerochat.Subscriber) (*xerochat.Subscriber, error) {
 	c := db.write()
 	_, err := c.exec(ctx, `INSERT INTO subscribers (user_id, page_ref, psid, first_name, last_name, full_name, gender, locale,

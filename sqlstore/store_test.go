@@ -219,36 +219,7 @@ func fill(t *testing.T, db *sqlstore.DB) {
 
 // dump is every row of every table, in id order, as text.
 func dump(t *testing.T, db *sqlstore.DB) string {
-	t.Helper()
-	out := ""
-	for _, table := range sqlstore.Tables {
-		rows, err := db.SQL().Query("SELECT * FROM " + table + " ORDER BY 1, 2")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					vals[i] = string(b)
-				}
-				if n, ok := v.(int32); ok {
-					vals[i] = int64(n)
-				}
-			}
-			out += fmt.Sprintln(table, vals)
-		}
-		rows.Close()
-	}
-	return out
+	return sqlstoretest.Dump(t, db.SQL(), sqlstore.Tables)
 }
 
 // TestCopyRoundTrip copies a filled database to another and back, on the

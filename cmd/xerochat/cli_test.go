@@ -476,7 +476,7 @@ func TestCLIFlowCreate(t *testing.T) {
 	cliOK(t, "flow", "create", "--db", db, "--email", m.Email, "--page-id", m.PageID, "--file",
 		cliFlowFile(t, options(13, "abcdefghijklmnopqr")))
 	after := ts.snapshot()
-	if strings.Count(after, "flow_campaigns[") != strings.Count(before, "flow_campaigns[")+1 {
+	if strings.Count(after, "\nflow_campaigns ") != strings.Count(before, "\nflow_campaigns ")+1 {
 		t.Errorf("the refused files created campaigns:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }

@@ -35,17 +35,6 @@ func openDB(ctx context.Context, url string) (*sqlstore.DB, error) {
 	return sqlstore.Open(ctx, url, sqlstore.Options{MaxOpenConns: 4, MaxIdleConns: 1})
 }
 
-// requireFlags reports the first of the named string flags left empty.
-func requireFlags(fs *flag.FlagSet, names ...string) error {
-	for _, name := range names {
-		if f := fs.Lookup(name); f != nil && strings.TrimSpace(f.Value.String()) == "" {
-			fs.Usage()
-			return fmt.Errorf("--%s is required", name)
-		}
-	}
-	return nil
-}
-
 func randomPassword() string {
 	return strings.ReplaceAll(rand.Text(), "-", "")[:20]
 }
@@ -74,10 +63,7 @@ func runAdminCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	email := fs.String("email", "", "e-mail of the admin (required)")
 	name := fs.String("name", "", "name of the admin (required)")
 	password := fs.String("password", "", "password (default: generated and printed)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "email", "name"); err != nil {
+	if err := parseFlags(fs, args, "email", "name"); err != nil {
 		return err
 	}
 	if !xerochat.ValidEmail(*email) {
@@ -114,33 +100,35 @@ func cliError(err error) error {
 	return err
 }
 
-// findUserByEmail loads the user the command is about.
-func findUserByEmail(ctx context.Context, db *sqlstore.DB, email string) (*xerochat.User, error) {
+// openForUser opens the database and loads the user the command is about;
+// the caller closes the database.
+func openForUser(ctx context.Context, dbURL, email string) (*sqlstore.DB, *xerochat.User, error) {
+	db, err := openDB(ctx, dbURL)
+	if err != nil {
+		return nil, nil, err
+	}
 	u, err := db.FindUser(ctx, xerochat.UserFilter{Email: email})
 	if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
-		return nil, fmt.Errorf("no user with e-mail %q", email)
+		err = fmt.Errorf("no user with e-mail %q", email)
 	}
-	return u, err
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, u, nil
 }
 
 func runUserAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dbURL := newFlags("user apikey --email E", "Makes a new API key for the user; the old key stops working at once. The key is the last line.", stderr)
 	email := fs.String("email", "", "e-mail of the user (required)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, "email"); err != nil {
 		return err
 	}
-	if err := requireFlags(fs, "email"); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, *dbURL)
+	db, u, err := openForUser(ctx, *dbURL, *email)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := findUserByEmail(ctx, db, *email)
-	if err != nil {
-		return err
-	}
 	key, err := db.RotateAPIKey(ctx, u.ID)
 	if err != nil {
 		return err
@@ -161,24 +149,17 @@ func runPageConnect(ctx context.Context, args []string, stdout, stderr io.Writer
 	enabled := fs.Bool("bot-enabled", true, "enable the bot on the page")
 	var graphURL, graphVersion string
 	graphFlags(fs, &graphURL, &graphVersion)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "email", "page-id", "page-name", "access-token"); err != nil {
+	if err := parseFlags(fs, args, "email", "page-id", "page-name", "access-token"); err != nil {
 		return err
 	}
 	if !isDigits(*pageID) {
 		return fmt.Errorf("--page-id %q: a Facebook page id is a number", *pageID)
 	}
-	db, err := openDB(ctx, *dbURL)
+	db, u, err := openForUser(ctx, *dbURL, *email)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := findUserByEmail(ctx, db, *email)
-	if err != nil {
-		return err
-	}
 	p, err := db.ConnectPage(ctx, &xerochat.Page{UserID: u.ID, PageID: *pageID, Name: *pageName, AccessToken: *token, BotEnabled: *enabled})
 	if err != nil {
 		return cliError(err)
@@ -212,10 +193,7 @@ func runFlowCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	email := fs.String("email", "", "e-mail of the campaign's owner (required)")
 	pageID := fs.String("page-id", "", "Facebook page id the flow runs on (required)")
 	file := fs.String("file", "", "flow campaign JSON file (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "email", "page-id", "file"); err != nil {
+	if err := parseFlags(fs, args, "email", "page-id", "file"); err != nil {
 		return err
 	}
 	raw, err := os.ReadFile(*file)
@@ -228,15 +206,11 @@ func runFlowCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := dec.Decode(&ff); err != nil {
 		return fmt.Errorf("%s: not a flow file: %v", *file, err)
 	}
-	db, err := openDB(ctx, *dbURL)
+	db, u, err := openForUser(ctx, *dbURL, *email)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := findUserByEmail(ctx, db, *email)
-	if err != nil {
-		return err
-	}
 	page, err := db.FindEnabledPage(ctx, u.ID, *pageID)
 	if err != nil {
 		return fmt.Errorf("user <%s> has no page %s with its bot enabled", u.Email, *pageID)
@@ -268,10 +242,7 @@ func runDBCopy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	to := fs.String("to", "", "target database URL or SQLite path (required)")
 	overwrite := fs.Bool("overwrite", false, "replace the records of a non-empty target")
 	batch := fs.Int("batch", 500, "rows per insert")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "from", "to"); err != nil {
+	if err := parseFlags(fs, args, "from", "to"); err != nil {
 		return err
 	}
 	if *from == *to {

@@ -137,24 +137,17 @@ func runPageSyncLabels(ctx context.Context, args []string, stdout, stderr io.Wri
 	pageID := fs.String("page-id", "", "Facebook page id (required)")
 	var graphURL, graphVersion string
 	graphFlags(fs, &graphURL, &graphVersion)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "email", "page-id"); err != nil {
+	if err := parseFlags(fs, args, "email", "page-id"); err != nil {
 		return err
 	}
 	if !isDigits(*pageID) {
 		return fmt.Errorf("--page-id %q: a Facebook page id is a number", *pageID)
 	}
-	db, err := openDB(ctx, *dbURL)
+	db, u, err := openForUser(ctx, *dbURL, *email)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := findUserByEmail(ctx, db, *email)
-	if err != nil {
-		return err
-	}
 	page, err := findUserPage(ctx, db, u, *pageID)
 	if err != nil {
 		return err

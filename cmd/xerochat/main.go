@@ -97,14 +97,21 @@ func newFlags(name, synopsis string, stderr io.Writer) (*flag.FlagSet, *string) 
 	return fs, db
 }
 
-// parseFlags parses args, refusing stray positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// parseFlags parses args, refusing stray positional arguments and any of
+// the required string flags left empty.
+func parseFlags(fs *flag.FlagSet, args []string, required ...string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, name := range required {
+		if f := fs.Lookup(name); f != nil && strings.TrimSpace(f.Value.String()) == "" {
+			fs.Usage()
+			return fmt.Errorf("--%s is required", name)
+		}
 	}
 	return nil
 }

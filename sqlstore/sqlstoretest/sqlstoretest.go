@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,4 +79,46 @@ func Name() string {
 		return fmt.Sprintf("postgres (%s)", EnvPostgres)
 	}
 	return "sqlite"
+}
+
+// Dump returns every row of the tables, in key order, as text, so that
+// tests can prove a call changed nothing (or a copy changed nothing).
+// Values are normalized across drivers (bytes as text, all integers as
+// int64); columns named in ignore are left out.
+func Dump(tb testing.TB, db *sql.DB, tables []string, ignore ...string) string {
+	tb.Helper()
+	var b strings.Builder
+	for _, table := range tables {
+		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1, 2")
+		if err != nil {
+			tb.Fatalf("sqlstoretest: dump %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				tb.Fatalf("sqlstoretest: dump %s: %v", table, err)
+			}
+			fmt.Fprint(&b, table)
+			for i, v := range vals {
+				if slices.Contains(ignore, cols[i]) {
+					continue
+				}
+				switch n := v.(type) {
+				case []byte:
+					v = string(n)
+				case int32:
+					v = int64(n)
+				}
+				fmt.Fprintf(&b, " %s=%q", cols[i], fmt.Sprint(v))
+			}
+			b.WriteByte('\n')
+		}
+		rows.Close()
+	}
+	return b.String()
 }
