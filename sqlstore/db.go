@@ -114,12 +114,27 @@ func parseURL(dbURL string) (d Dialect, dsn, path string, err error) {
 // Open connects to the database named by dbURL (see ParseURL) and applies
 // the embedded migrations. On PostgreSQL a session lock makes concurrent
 // starts safe: one process migrates, the others wait for it.
+//
+// On SQLite, processes take turns through a lock file beside the database
+// for the whole of opening: switching a new file to WAL mode can fail with
+// SQLITE_BUSY, without waiting, while another process opens it too.
 func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
+	dialect, _, path, err := parseURL(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		unlock, err := lockFile(path)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	db, err := Connect(ctx, dbURL, opt)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -177,18 +192,12 @@ func Connect(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-// Migrate applies the migrations not yet applied.
-func (db *DB) Migrate(ctx context.Context) error {
+// migrate applies the migrations not yet applied. On PostgreSQL goose
+// takes an advisory lock; on SQLite, Open holds the lock file.
+func (db *DB) migrate(ctx context.Context) error {
 	p, err := db.migrator()
 	if err != nil {
 		return err
-	}
-	if db.dialect == SQLite {
-		unlock, err := lockFile(db.path)
-		if err != nil {
-			return err
-		}
-		defer unlock()
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate %s database: %w", db.dialect, err)

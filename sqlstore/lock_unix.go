@@ -10,7 +10,8 @@ import (
 
 // lockFile holds an exclusive lock on path+".lock" until the returned
 // function is called. SQLite has no advisory locks like PostgreSQL's, so
-// processes starting at once on one file take turns to migrate through it.
+// processes starting at once on one file take turns through it to open and
+// migrate the database.
 func lockFile(path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
