@@ -89,11 +89,12 @@ func (db *DB) Backlog(ctx context.Context) (batches, messages, profiles int, err
 func (db *DB) ApplyBatch(ctx context.Context, batchID int64, events []xerochat.Event,
 	apply func(xerochat.EventTx, xerochat.Event) error, failed func(xerochat.Event, error) bool) error {
 	return db.inTx(ctx, func(c conn) error {
+		tx := eventTx{c: c, cache: &batchCache{pages: map[string]*xerochat.Page{}, campaigns: map[int64][]*xerochat.FlowCampaign{}}}
 		for _, ev := range events {
 			if _, err := c.exec(ctx, `SAVEPOINT event`); err != nil {
 				return err
 			}
-			err := applyEvent(ctx, c, ev, apply)
+			err := applyEvent(ctx, tx, ev, apply)
 			if err != nil {
 				if _, rerr := c.exec(ctx, `ROLLBACK TO SAVEPOINT event`); rerr != nil {
 					return rerr
@@ -113,23 +114,42 @@ func (db *DB) ApplyBatch(ctx context.Context, batchID int64, events []xerochat.E
 
 // applyEvent records the event's key and applies it, unless the key was
 // recorded before.
-func applyEvent(ctx context.Context, c conn, ev xerochat.Event, apply func(xerochat.EventTx, xerochat.Event) error) error {
-	res, err := c.exec(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)
-		ON CONFLICT (event_key) DO NOTHING`, ev.Key, c.db.now())
+func applyEvent(ctx context.Context, tx eventTx, ev xerochat.Event, apply func(xerochat.EventTx, xerochat.Event) error) error {
+	res, err := tx.c.exec(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)
+		ON CONFLICT (event_key) DO NOTHING`, ev.Key, tx.c.db.now())
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
-	return apply(eventTx{c}, ev)
+	return apply(tx, ev)
 }
 
-// eventTx is xerochat.EventTx inside InEvent's transaction.
-type eventTx struct{ c conn }
+// eventTx is xerochat.EventTx inside ApplyBatch's transaction.
+type eventTx struct {
+	c     conn
+	cache *batchCache
+}
+
+// batchCache keeps what the events of one batch read again and again —
+// pages and their campaigns, which events do not change — for the length
+// of the batch's transaction: on PostgreSQL each read is a round trip on
+// the one ordered lane.
+type batchCache struct {
+	pages     map[string]*xerochat.Page
+	campaigns map[int64][]*xerochat.FlowCampaign
+}
 
 func (t eventTx) Page(ctx context.Context, pageID string) (*xerochat.Page, error) {
-	return findPage(ctx, t.c, pageID)
+	if p, ok := t.cache.pages[pageID]; ok {
+		return p, nil
+	}
+	p, err := findPage(ctx, t.c, pageID)
+	if err == nil {
+		t.cache.pages[pageID] = p
+	}
+	return p, err
 }
 
 func (t eventTx) Subscriber(ctx context.Context, page *xerochat.Page, psid string, at time.Time) (*xerochat.Subscriber, bool, error) {
@@ -170,6 +190,17 @@ func (t eventTx) SetContact(ctx context.Context, subscriberID int64, email, phon
 }
 
 func (t eventTx) Campaigns(ctx context.Context, pageRef int64) ([]*xerochat.FlowCampaign, error) {
+	if fcs, ok := t.cache.campaigns[pageRef]; ok {
+		return fcs, nil
+	}
+	fcs, err := t.loadCampaigns(ctx, pageRef)
+	if err == nil {
+		t.cache.campaigns[pageRef] = fcs
+	}
+	return fcs, err
+}
+
+func (t eventTx) loadCampaigns(ctx context.Context, pageRef int64) ([]*xerochat.FlowCampaign, error) {
 	rows, err := t.c.query(ctx, `SELECT id FROM flow_campaigns WHERE page_ref = ? ORDER BY id`, pageRef)
 	if err != nil {
 		return nil, err
