@@ -14,7 +14,6 @@ import (
 
 // Store is the durable state the workers share with other processes.
 type Store interface {
-	Intake
 	ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, last, ok bool, err error)
 	FailBatch(ctx context.Context, id int64, cause error, delay time.Duration) error
 	ApplyBatch(ctx context.Context, batchID int64, events []xerochat.Event,

@@ -119,7 +119,7 @@ func parseURL(dbURL string) (d Dialect, dsn, path string, err error) {
 // for the whole of opening: switching a new file to WAL mode can fail with
 // SQLITE_BUSY, without waiting, while another process opens it too.
 func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
-	dialect, _, path, err := parseURL(dbURL)
+	dialect, dsn, path, err := parseURL(dbURL)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 		}
 		defer unlock()
 	}
-	db, err := Connect(ctx, dbURL, opt)
+	db, err := connect(ctx, dialect, dsn, path, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -141,12 +141,8 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-// Connect opens the database without migrating it.
-func Connect(ctx context.Context, dbURL string, opt Options) (*DB, error) {
-	dialect, dsn, path, err := parseURL(dbURL)
-	if err != nil {
-		return nil, err
-	}
+// connect opens the pools of a parsed database URL.
+func connect(ctx context.Context, dialect Dialect, dsn, path string, opt Options) (*DB, error) {
 	driver := "sqlite"
 	if dialect == Postgres {
 		driver = "pgx"
@@ -183,6 +179,7 @@ func Connect(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 	}
 	db := &DB{sql: sqldb, wsql: sqldb, dialect: dialect, path: path, Now: time.Now}
 	if dialect == SQLite {
+		var err error
 		if db.wsql, err = sql.Open(driver, dsn); err != nil {
 			sqldb.Close()
 			return nil, err
@@ -235,7 +232,8 @@ func (db *DB) migrator() (*goose.Provider, error) {
 // Dialect tells which database this is.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
-// SQL exposes the pool for tools that work on whole tables (db copy).
+// SQL exposes the read pool, for the health check and for tests that
+// inspect whole tables.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 // Close closes the prepared statements and the pools.
