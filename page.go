@@ -63,12 +63,15 @@ type PageService interface {
 	ConnectPage(ctx context.Context, p *Page) (*Page, error)
 	// FindEnabledPage returns the user's page if its bot is enabled.
 	FindEnabledPage(ctx context.Context, userID int64, pageID string) (*Page, error)
+	// FindUserPage returns the user's page whatever its bot's state;
+	// ENOTFOUND (MsgPageNotConnected) for another user's page.
+	FindUserPage(ctx context.Context, userID int64, pageID string) (*Page, error)
+	// SetBotEnabled turns the bot of the user's page on or off.
+	SetBotEnabled(ctx context.Context, userID int64, pageID string, enabled bool) error
 
 	// FindSubscriber returns the user's subscriber with that PSID; pageID,
 	// when not "", picks the page. With several matches the oldest wins.
 	FindSubscriber(ctx context.Context, userID int64, psid, pageID string) (*Subscriber, error)
-	// SaveSubscriber creates or updates a subscriber of a page (by PSID).
-	SaveSubscriber(ctx context.Context, s *Subscriber) (*Subscriber, error)
 
 	// ListLabels returns the page's labels, oldest first.
 	ListLabels(ctx context.Context, pageRef int64) ([]*Label, error)

@@ -20,11 +20,11 @@ func (s *Server) getContactGroup(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	id, err := c.idParam("contact_type_id", "The contact type ID is required", xerochat.MsgContactGroupAbsent)
+	id, err := c.idParam("contact_type_id", xerochat.MsgContactGroupIDRequired, xerochat.MsgContactGroupAbsent)
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.Contacts.FindContactGroup(c.ctx, c.user.ID, id)
+	g, err := s.App.Contacts.FindContactGroup(c.ctx, c.user.ID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -36,9 +36,9 @@ func (s *Server) createContactGroup(c *call) (any, error) {
 		return nil, err
 	}
 	if !c.has("name") {
-		return nil, invalid("The contact type name is required")
+		return nil, invalid(xerochat.MsgContactGroupNameRequired)
 	}
-	id, err := s.Contacts.CreateContactGroup(c.ctx, c.user.ID, c.param("name"))
+	id, err := s.App.Contacts.CreateContactGroup(c.ctx, c.user.ID, c.param("name"))
 	if err != nil {
 		return nil, err
 	}
@@ -54,12 +54,12 @@ func (s *Server) updateContactGroup(c *call) (any, error) {
 	}
 	id, valid := parseID(c.pathID)
 	if !valid {
-		return nil, invalid("Invalid contact type ID provided")
+		return nil, invalid(xerochat.MsgContactGroupIDBad)
 	}
 	if !c.has("name") {
-		return nil, invalid("The contact type name is required")
+		return nil, invalid(xerochat.MsgContactGroupNameRequired)
 	}
-	if err := s.Contacts.RenameContactGroup(c.ctx, c.user.ID, id, c.param("name")); err != nil {
+	if err := s.App.Contacts.RenameContactGroup(c.ctx, c.user.ID, id, c.param("name")); err != nil {
 		return nil, err
 	}
 	return ok, nil
@@ -69,14 +69,14 @@ func (s *Server) deleteContactGroup(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	id, err := c.idParam("contact_type_id", "The contact_type_id field is required", xerochat.MsgContactGroupAbsent)
+	id, err := c.idParam("contact_type_id", xerochat.MsgContactGroupIDField, xerochat.MsgContactGroupAbsent)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Contacts.DeleteContactGroup(c.ctx, c.user.ID, id); err != nil {
+	if err := s.App.Contacts.DeleteContactGroup(c.ctx, c.user.ID, id); err != nil {
 		return nil, err
 	}
-	return deleted("The contact type ID (%d) has been deleted", id), nil
+	return deleted(xerochat.MsgContactGroupDeleted, id), nil
 }
 
 func deleted(format string, id int64) any {
@@ -103,11 +103,11 @@ func (s *Server) getContact(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	id, err := c.idParam("contact_id", "The contact_id field is required", xerochat.MsgContactNotFound)
+	id, err := c.idParam("contact_id", xerochat.MsgContactIDField, xerochat.MsgContactNotFound)
 	if err != nil {
 		return nil, err
 	}
-	ct, err := s.Contacts.FindContact(c.ctx, c.user.ID, id)
+	ct, err := s.App.Contacts.FindContact(c.ctx, c.user.ID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -123,24 +123,13 @@ func (s *Server) createContact(c *call) (any, error) {
 		return nil, err
 	}
 	if !c.has("contact_type_id") {
-		return nil, invalid("The contact_type_id is required")
+		return nil, invalid(xerochat.MsgContactGroupRequired)
 	}
 	group, valid := parseID(c.param("contact_type_id"))
 	if !valid {
 		return nil, notFound(xerochat.MsgContactGroupDenied)
 	}
-	if _, err := s.Contacts.FindContactGroup(c.ctx, c.user.ID, group); xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
-		return nil, notFound(xerochat.MsgContactGroupDenied)
-	} else if err != nil {
-		return nil, err
-	}
-	if !c.has("email") && !c.has("phone_number") {
-		return nil, invalid("The email or phone_number is required")
-	}
-	if c.has("email") && !xerochat.ValidEmail(c.param("email")) {
-		return nil, invalid(xerochat.MsgContactEmailBad)
-	}
-	id, err := s.Contacts.CreateContact(c.ctx, &xerochat.Contact{
+	id, err := s.App.CreateContact(c.ctx, &xerochat.Contact{
 		UserID: c.user.ID, ContactTypeID: group, Email: c.param("email"), PhoneNumber: c.param("phone_number"),
 		FirstName: c.param("first_name"), LastName: c.param("last_name"),
 	})
@@ -158,23 +147,15 @@ func (s *Server) updateContact(c *call) (any, error) {
 		return nil, err
 	}
 	if c.pathID == "" {
-		return nil, invalid("The contact ID is required")
+		return nil, invalid(xerochat.MsgContactIDRequired)
 	}
 	id, valid := parseID(c.pathID)
 	if !valid {
 		return nil, notFound(xerochat.MsgContactNotFound)
 	}
-	if _, err := s.Contacts.FindContact(c.ctx, c.user.ID, id); err != nil {
-		return nil, err
-	}
 	var upd xerochat.ContactUpdate
 	upd.FirstName, upd.LastName, upd.Email, upd.PhoneNumber = c.optional("first_name"), c.optional("last_name"), c.optional("email"), c.optional("phone_number")
-	if upd.FirstName == nil && upd.LastName == nil && upd.Email == nil && upd.PhoneNumber == nil {
-		return nil, invalid("You should at least provide value for first name or last name or email or phone number")
-	}
-	// The store judges the change rules and validity in the contract's
-	// order, inside the transaction that writes.
-	if err := s.Contacts.UpdateContact(c.ctx, c.user.ID, id, upd); err != nil {
+	if err := s.App.UpdateContact(c.ctx, c.user.ID, id, upd); err != nil {
 		return nil, err
 	}
 	return ok, nil
@@ -184,12 +165,12 @@ func (s *Server) deleteContact(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	id, err := c.idParam("contact_id", "The contact_id field is required", xerochat.MsgContactNotFound)
+	id, err := c.idParam("contact_id", xerochat.MsgContactIDField, xerochat.MsgContactNotFound)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Contacts.DeleteContact(c.ctx, c.user.ID, id); err != nil {
+	if err := s.App.Contacts.DeleteContact(c.ctx, c.user.ID, id); err != nil {
 		return nil, err
 	}
-	return deleted("The contact ID (%d) has been deleted", id), nil
+	return deleted(xerochat.MsgContactDeleted, id), nil
 }

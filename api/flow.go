@@ -19,7 +19,7 @@ func (s *Server) getFlowCampaigns(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	campaigns, err := s.Flows.ListFlowCampaigns(c.ctx, c.user.ID)
+	campaigns, err := s.App.Flows.ListFlowCampaigns(c.ctx, c.user.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -32,11 +32,11 @@ func (s *Server) getFlowCampaigns(c *call) (any, error) {
 
 // findCampaign reads flow_campaign_id and loads the caller's campaign.
 func (s *Server) findCampaign(c *call) (*xerochat.FlowCampaign, error) {
-	id, err := c.idParam("flow_campaign_id", "The flow_campaign_id field is required", "The flow campaign ID does not exist")
+	id, err := c.idParam("flow_campaign_id", xerochat.MsgFlowIDRequired, xerochat.MsgFlowNotFound)
 	if err != nil {
 		return nil, err
 	}
-	return s.Flows.FindFlowCampaign(c.ctx, c.user.ID, id)
+	return s.App.Flows.FindFlowCampaign(c.ctx, c.user.ID, id)
 }
 
 func (s *Server) getFlowCampaignInfo(c *call) (any, error) {
@@ -69,13 +69,13 @@ func (s *Server) getSingleSubscriberFlowInfo(c *call) (any, error) {
 		return nil, err
 	}
 	if !c.has("subscriber_id") {
-		return nil, invalid("The subscriber_id field is required")
+		return nil, invalid(xerochat.MsgFlowSubscriberIDRequired)
 	}
 	fc, err := s.findCampaign(c)
 	if err != nil {
 		return nil, err
 	}
-	answers, err := s.Flows.SubscriberAnswers(c.ctx, fc.ID, c.param("subscriber_id"))
+	answers, err := s.App.Flows.SubscriberAnswers(c.ctx, fc.ID, c.param("subscriber_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
 	put(fc.Name)
 	w.WriteString(`,"data":{`)
 	current, started := "", false
-	err = s.Flows.EachAnswer(c.ctx, fc.ID, func(a xerochat.FlowAnswer) error {
+	err = s.App.Flows.EachAnswer(c.ctx, fc.ID, func(a xerochat.FlowAnswer) error {
 		if started && a.PSID == current {
 			w.WriteByte(',')
 		} else {

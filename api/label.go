@@ -33,9 +33,9 @@ func (s *Server) subscriberInformation(c *call) (any, error) {
 		return nil, err
 	}
 	if !c.has("subscriber_id") {
-		return nil, invalid("Provide subscriber_id field")
+		return nil, invalid(xerochat.MsgSubscriberIDRequired)
 	}
-	sub, err := s.Pages.FindSubscriber(c.ctx, c.user.ID, c.param("subscriber_id"), c.param("page_id"))
+	sub, err := s.App.Pages.FindSubscriber(c.ctx, c.user.ID, c.param("subscriber_id"), c.param("page_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -61,27 +61,25 @@ type labelRow struct {
 	LabelName string `json:"label_name"`
 }
 
-const msgNoLabels = "No Matching Label Found"
-
 func (s *Server) getAllLabels(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
 	if !c.has("page_id") {
-		return nil, invalid("Provide page_id field")
+		return nil, invalid(xerochat.MsgPageIDRequired)
 	}
-	page, err := s.Pages.FindEnabledPage(c.ctx, c.user.ID, c.param("page_id"))
+	page, err := s.App.Pages.FindEnabledPage(c.ctx, c.user.ID, c.param("page_id"))
 	if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
-		return nil, notFound(msgNoLabels)
+		return nil, notFound(xerochat.MsgNoLabels)
 	} else if err != nil {
 		return nil, err
 	}
-	labels, err := s.Pages.ListLabels(c.ctx, page.ID)
+	labels, err := s.App.Pages.ListLabels(c.ctx, page.ID)
 	if err != nil {
 		return nil, err
 	}
 	if len(labels) == 0 {
-		return nil, notFound(msgNoLabels)
+		return nil, notFound(xerochat.MsgNoLabels)
 	}
 	rows := make([]labelRow, 0, len(labels))
 	for _, l := range labels {
@@ -98,29 +96,13 @@ func (s *Server) createLabel(c *call) (any, error) {
 		return nil, err
 	}
 	if !c.has("page_id") {
-		return nil, invalid("Provide page_id field")
+		return nil, invalid(xerochat.MsgPageIDRequired)
 	}
 	if !c.has("label_name") {
-		return nil, invalid("Provide label_name field")
+		return nil, invalid(xerochat.MsgLabelNameRequired)
 	}
-	page, err := s.Pages.FindEnabledPage(c.ctx, c.user.ID, c.param("page_id"))
+	label, err := s.App.CreateLabel(c.ctx, c.user.ID, c.param("page_id"), c.param("label_name"))
 	if err != nil {
-		return nil, err
-	}
-	name := c.param("label_name")
-	label, err := s.Pages.FindLabelByName(c.ctx, page.ID, name)
-	if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
-		// Facebook makes a new label on every call, so the name is looked up
-		// locally first: repeating a create returns the same label.
-		fbID, err := s.Facebook.CreateLabel(c.ctx, page.AccessToken, page.PageID, name)
-		if err != nil {
-			return nil, err
-		}
-		label, err = s.Pages.SaveLabel(c.ctx, &xerochat.Label{UserID: c.user.ID, PageRef: page.ID, LabelID: fbID, Name: name})
-		if err != nil {
-			return nil, err
-		}
-	} else if err != nil {
 		return nil, err
 	}
 	return struct {
@@ -148,36 +130,17 @@ func (s *Server) assignLabel(c *call) (any, error) {
 		return nil, err
 	}
 	if !c.has("page_id") {
-		return nil, invalid("Provide page_id field")
+		return nil, invalid(xerochat.MsgPageIDRequired)
 	}
 	if !c.has("subscriber_id") {
-		return nil, invalid("Provide subscriber_id field")
+		return nil, invalid(xerochat.MsgSubscriberIDRequired)
 	}
 	ids := splitIDs(c.param("label_ids"))
 	if len(ids) == 0 {
-		return nil, invalid("Provide label_ids field")
+		return nil, invalid(xerochat.MsgLabelIDsRequired)
 	}
-	page, err := s.Pages.FindEnabledPage(c.ctx, c.user.ID, c.param("page_id"))
-	if err != nil {
+	if err := s.App.AssignLabels(c.ctx, c.user.ID, c.param("page_id"), c.param("subscriber_id"), ids); err != nil {
 		return nil, err
-	}
-	labels, err := s.Pages.FindLabels(c.ctx, page.ID, ids)
-	if err != nil {
-		return nil, err
-	}
-	sub, err := s.Pages.FindSubscriber(c.ctx, c.user.ID, c.param("subscriber_id"), page.PageID)
-	if err != nil {
-		return nil, err
-	}
-	// Each label is recorded as soon as Facebook has it, so a failure part
-	// way leaves the local record matching Facebook's.
-	for _, l := range labels {
-		if err := s.Facebook.AssignLabel(c.ctx, page.AccessToken, l.LabelID, sub.PSID); err != nil {
-			return nil, err
-		}
-		if err := s.Pages.AssignLabel(c.ctx, sub.ID, l.ID); err != nil {
-			return nil, err
-		}
 	}
 	return struct {
 		Success bool   `json:"success"`

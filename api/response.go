@@ -1,20 +1,14 @@
 package api
 
 import (
-	"encoding/json"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/httpserver"
 )
-
-// errorBody is the XeroChat error envelope.
-type errorBody struct {
-	Status  string `json:"status"`
-	Message string `json:"message"`
-}
 
 // success is the envelope of endpoints that answer only their status.
 type success struct {
@@ -26,18 +20,11 @@ var ok = success{Status: "success"}
 // streamed is returned by a handler that wrote its answer itself.
 type streamed struct{}
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Status: "error", Message: msg})
-}
+// writeJSON and writeError are the one envelope writer of httpserver.
+var (
+	writeJSON  = httpserver.WriteJSON
+	writeError = httpserver.WriteError
+)
 
 // respond writes a handler's outcome. Application errors are HTTP 200 with
 // the error envelope, as the original answered and its clients expect;
@@ -60,12 +47,6 @@ func (s *Server) respond(c *call, out any, err error) {
 	}
 }
 
-// Messages of the key check.
-const (
-	msgKeyRequired = "API Key is required"
-	msgKeyInvalid  = "Either API Key Invalid or Member Validity Expired"
-)
-
 // loginInterval bounds how often API use updates last_login_at, so that
 // reads do not each cost a write.
 const loginInterval = time.Minute
@@ -83,13 +64,13 @@ func (c *call) auth(admin bool) error {
 		}
 	}
 	if key == "" {
-		return &xerochat.Error{Code: xerochat.EUNAUTHORIZED, Message: msgKeyRequired}
+		return &xerochat.Error{Code: xerochat.EUNAUTHORIZED, Message: xerochat.MsgKeyRequired}
 	}
-	invalid := &xerochat.Error{Code: xerochat.EUNAUTHORIZED, Message: msgKeyInvalid}
+	invalid := &xerochat.Error{Code: xerochat.EUNAUTHORIZED, Message: xerochat.MsgKeyInvalid}
 	if len(key) > 128 {
 		return invalid
 	}
-	u, err := c.s.Users.FindUserByAPIKey(c.ctx, key)
+	u, err := c.s.App.Users.FindUserByAPIKey(c.ctx, key)
 	if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
 		return invalid
 	} else if err != nil {
@@ -100,7 +81,7 @@ func (c *call) auth(admin bool) error {
 		return invalid
 	}
 	if now.Sub(u.LastLoginAt) > loginInterval {
-		if err := c.s.Users.RecordLogin(c.ctx, u.ID, clientIP(c.r)); err != nil {
+		if err := c.s.App.Users.RecordLogin(c.ctx, u.ID, clientIP(c.r)); err != nil {
 			c.s.Logger.WarnContext(c.ctx, "api: record login", "user", u.ID, "err", err)
 		}
 	}

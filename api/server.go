@@ -6,21 +6,21 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/app"
 )
 
-// Server answers /api requests with the services it is given.
+// Server answers /api requests: it reads parameters, calls the use-case
+// layer (and, for plain reads, the services behind it) and writes the
+// contract's JSON.
 type Server struct {
-	Users    xerochat.UserService
-	Contacts xerochat.ContactService
-	Pages    xerochat.PageService
-	Flows    xerochat.FlowService
-	Facebook xerochat.Facebook
+	App *app.App
 
 	// Location is the time zone of every date the API shows and of member
 	// expiry dates; UTC when nil.
@@ -95,7 +95,8 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		if len(r.URL.RawQuery) > MaxBodyBytes {
-			writeError(w, http.StatusRequestURITooLong, "The query string is longer than 1048576 bytes; send large values in the body")
+			writeError(w, http.StatusRequestURITooLong,
+				fmt.Sprintf("The query string is longer than %d bytes; send large values in the body", MaxBodyBytes))
 			return
 		}
 		c := &call{s: s, w: w, r: r, ctx: r.Context(), pathID: id}

@@ -37,17 +37,17 @@ func (s *Server) getUserInfo(c *call) (any, error) {
 		return nil, err
 	}
 	if !c.has("user_id") && !c.has("email") {
-		return nil, invalid("Provide either user ID or Email to filter")
+		return nil, invalid(xerochat.MsgUserFilterRequired)
 	}
 	f := xerochat.UserFilter{Email: c.param("email")}
 	if c.has("user_id") {
 		id, valid := parseID(c.param("user_id"))
 		if !valid {
-			return nil, &xerochat.Error{Code: xerochat.ENOTFOUND, Message: "No Matching User Found"}
+			return nil, notFound(xerochat.MsgUserNotFound)
 		}
 		f.ID = id
 	}
-	u, err := s.Users.FindUser(c.ctx, f)
+	u, err := s.App.Users.FindUser(c.ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -66,8 +66,6 @@ func (s *Server) getUserInfo(c *call) (any, error) {
 	}}, nil
 }
 
-const msgNoPackage = "Package ID not found"
-
 func (s *Server) createSystemUser(c *call) (any, error) {
 	if c.pathID != "" {
 		// The documentation names /create_system_user/{id} as the update URL.
@@ -78,20 +76,20 @@ func (s *Server) createSystemUser(c *call) (any, error) {
 	}
 	for _, name := range []string{"name", "email", "password", "package_id", "expired_date"} {
 		if !c.has(name) {
-			return nil, invalid("All mandatory field is not provided")
+			return nil, invalid(xerochat.MsgUserFieldsMissing)
 		}
 	}
 	if !xerochat.ValidEmail(c.param("email")) {
-		return nil, invalid("Invalid email address")
+		return nil, invalid(xerochat.MsgUserEmailBad)
 	}
 	if !xerochat.ValidDate(c.param("expired_date")) {
-		return nil, invalid("Invalid expired_date, use YYYY-MM-DD")
+		return nil, invalid(xerochat.MsgUserExpiryBad)
 	}
 	pkg, valid := parseID(c.param("package_id"))
 	if !valid {
-		return nil, &xerochat.Error{Code: xerochat.ENOTFOUND, Message: msgNoPackage}
+		return nil, notFound(xerochat.MsgPackageNotFound)
 	}
-	id, err := s.Users.CreateUser(c.ctx, xerochat.NewUser{
+	id, err := s.App.Users.CreateUser(c.ctx, xerochat.NewUser{
 		Name: c.param("name"), Email: c.param("email"), Password: c.param("password"),
 		Mobile: c.param("mobile"), Address: c.param("address"), Type: xerochat.UserTypeMember,
 		PackageID: pkg, ExpiredDate: c.param("expired_date"),
@@ -107,7 +105,7 @@ func (s *Server) createSystemUser(c *call) (any, error) {
 
 func (s *Server) updateUser(c *call) (any, error) {
 	if c.pathID == "" {
-		return nil, invalid("Provide User ID with End Point URL")
+		return nil, invalid(xerochat.MsgUserIDInPath)
 	}
 	if err := c.auth(true); err != nil {
 		return nil, err
@@ -116,30 +114,30 @@ func (s *Server) updateUser(c *call) (any, error) {
 	upd.Name, upd.Mobile, upd.Address, upd.ExpiredDate = c.optional("name"), c.optional("mobile"), c.optional("address"), c.optional("expired_date")
 	if upd.Name == nil && upd.Mobile == nil && upd.Address == nil && upd.ExpiredDate == nil &&
 		!c.has("package_id") && !c.has("status") {
-		return nil, invalid("Provide at least one field to update")
+		return nil, invalid(xerochat.MsgUserNoUpdate)
 	}
 	if upd.ExpiredDate != nil && !xerochat.ValidDate(*upd.ExpiredDate) {
-		return nil, invalid("Invalid expired_date, use YYYY-MM-DD")
+		return nil, invalid(xerochat.MsgUserExpiryBad)
 	}
 	if c.has("status") {
 		status, err := strconv.Atoi(c.param("status"))
 		if err != nil || (status != 0 && status != 1) || len(c.param("status")) != 1 {
-			return nil, invalid("Invalid status, use 0 or 1")
+			return nil, invalid(xerochat.MsgUserStatusBad)
 		}
 		upd.Status = &status
 	}
 	if c.has("package_id") {
 		pkg, valid := parseID(c.param("package_id"))
 		if !valid {
-			return nil, &xerochat.Error{Code: xerochat.ENOTFOUND, Message: msgNoPackage}
+			return nil, notFound(xerochat.MsgPackageNotFound)
 		}
 		upd.PackageID = &pkg
 	}
 	id, valid := parseID(c.pathID)
 	if !valid {
-		return nil, xerochat.Errorf(xerochat.ENOTFOUND, "User not found with the ID: %s", clip(c.pathID, 40))
+		return nil, xerochat.Errorf(xerochat.ENOTFOUND, xerochat.MsgUserIDNotFound, clip(c.pathID, 40))
 	}
-	if err := s.Users.UpdateUser(c.ctx, id, upd); err != nil {
+	if err := s.App.Users.UpdateUser(c.ctx, id, upd); err != nil {
 		return nil, err
 	}
 	return ok, nil
@@ -168,7 +166,7 @@ func (s *Server) getAllPackages(c *call) (any, error) {
 	if err := c.auth(true); err != nil {
 		return nil, err
 	}
-	pkgs, err := s.Users.ListPackages(c.ctx)
+	pkgs, err := s.App.Users.ListPackages(c.ctx)
 	if err != nil {
 		return nil, err
 	}

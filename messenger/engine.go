@@ -115,7 +115,10 @@ func (f flow) start(ctx context.Context, fc *xerochat.FlowCampaign) error {
 func (f flow) ask(ctx context.Context, q *xerochat.FlowQuestion, text string) error {
 	m := xerochat.Outgoing{Text: text}
 	if q.Type == xerochat.QuestionChoice {
-		m.QuickReplies = q.Options
+		// The payload is the option itself, which Validate matches.
+		for _, o := range q.Options {
+			m.QuickReplies = append(m.QuickReplies, xerochat.QuickReply{Title: o, Payload: o})
+		}
 	}
 	return f.tx.Send(ctx, f.page, f.sub.ID, m)
 }

@@ -19,6 +19,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/xerochat/xerochat/httpserver"
 )
 
 // MaxWebhookBytes bounds a webhook body; Facebook's batches are far smaller.
@@ -42,9 +44,6 @@ type Webhook struct {
 }
 
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.Logger == nil {
-		h.Logger = slog.Default()
-	}
 	switch r.Method {
 	case http.MethodGet:
 		h.verify(w, r)
@@ -56,14 +55,13 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// reply answers in the contract's envelope: success for 200, else error.
 func reply(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	kind := "error"
 	if status == http.StatusOK {
-		kind = "success"
+		httpserver.WriteSuccess(w, msg)
+		return
 	}
-	json.NewEncoder(w).Encode(map[string]string{"status": kind, "message": msg})
+	httpserver.WriteError(w, status, msg)
 }
 
 // verify answers Facebook's subscription check with the challenge.
@@ -88,7 +86,7 @@ func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.AppSecret != "" && !validSignature(h.AppSecret, body, r.Header.Get("X-Hub-Signature-256")) {
-		h.Logger.Warn("webhook: bad signature", "remote", r.RemoteAddr)
+		h.logger().Warn("webhook: bad signature", "remote", r.RemoteAddr)
 		reply(w, http.StatusForbidden, "Invalid signature")
 		return
 	}
@@ -105,7 +103,7 @@ func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := h.Store.StoreBatch(r.Context(), body); err != nil {
-		h.Logger.Error("webhook: store batch", "err", err)
+		h.logger().Error("webhook: store batch", "err", err)
 		reply(w, http.StatusInternalServerError, "Internal server error")
 		return
 	}
@@ -113,6 +111,15 @@ func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
 		h.Stored()
 	}
 	reply(w, http.StatusOK, "EVENT_RECEIVED")
+}
+
+// logger is the configured logger or slog's default. It reads and never
+// sets the field: requests run concurrently.
+func (h *Webhook) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
 }
 
 // validSignature checks header "sha256=<hex HMAC-SHA256(secret, body)>".

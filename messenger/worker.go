@@ -4,20 +4,21 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/xerochat/xerochat"
-	"github.com/xerochat/xerochat/graph"
 )
 
 // Store is the durable state the workers share with other processes.
 type Store interface {
-	ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, last, ok bool, err error)
+	// ClaimBatch leases the next batch of the lane, nil when none is due.
+	ClaimBatch(ctx context.Context, lease time.Duration) (*xerochat.WebhookBatch, error)
+	// FailBatch frees the lane for a retry of the batch after delay.
 	FailBatch(ctx context.Context, id int64, cause error, delay time.Duration) error
-	ApplyBatch(ctx context.Context, batchID int64, events []xerochat.Event,
-		apply func(xerochat.EventTx, xerochat.Event) error, failed func(xerochat.Event, error) bool) error
+	// InBatch runs fn in the batch's transaction and, when fn returns nil,
+	// marks the batch done in it: all of it commits, or none.
+	InBatch(ctx context.Context, batchID int64, fn func(xerochat.BatchTx) error) error
 
 	ClaimMessages(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.OutboxMessage, error)
 	MessageSent(ctx context.Context, id int64, messageID string) error
@@ -31,14 +32,13 @@ type Store interface {
 	RetryProfile(ctx context.Context, subscriberID int64, at time.Time) error
 }
 
-// Graph is what the workers ask of Facebook.
-type Graph interface {
-	SendMessage(ctx context.Context, pageToken string, m graph.OutgoingMessage) (string, error)
-	UserProfile(ctx context.Context, pageToken, psid string) (*graph.Profile, error)
-}
-
 // sendTimeout bounds one Send API call.
 const sendTimeout = 30 * time.Second
+
+// MaxBatchAttempts bounds how often a failing batch is retried. On its last
+// attempt the events that still fail are skipped and the rest applied, so
+// that one bad event can neither stop the lane nor take others with it.
+const MaxBatchAttempts = 10
 
 // maxSendAttempts bounds retries of a message Facebook could not take for
 // a passing reason (rate limits, outages).
@@ -48,9 +48,9 @@ const maxSendAttempts = 12
 // profiles. Any number of workers may run, in one process or many, on one
 // database: leases in the database decide who does what.
 type Worker struct {
-	Store  Store
-	Graph  Graph
-	Logger *slog.Logger
+	Store    Store
+	Facebook xerochat.Facebook
+	Logger   *slog.Logger
 	// Lease is how long a claimed item is reserved; a crashed worker's
 	// items are taken over after it. Default 30s.
 	Lease time.Duration
@@ -113,19 +113,19 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) processBatches(ctx context.Context) bool {
 	did := false
 	for ctx.Err() == nil {
-		id, body, last, ok, err := w.Store.ClaimBatch(ctx, w.Lease)
+		b, err := w.Store.ClaimBatch(ctx, w.Lease)
 		if err != nil {
 			w.Logger.Error("messenger: claim batch", "err", err)
 			return did
 		}
-		if !ok {
+		if b == nil {
 			return did
 		}
 		did = true
-		if err := w.processBatch(ctx, id, body, last); err != nil {
-			w.Logger.Error("messenger: batch failed, will retry", "batch", id, "err", err)
-			if err := w.Store.FailBatch(context.WithoutCancel(ctx), id, err, time.Second); err != nil {
-				w.Logger.Error("messenger: record batch failure", "batch", id, "err", err)
+		if err := w.processBatch(ctx, b); err != nil {
+			w.Logger.Error("messenger: batch failed, will retry", "batch", b.ID, "err", err)
+			if err := w.Store.FailBatch(context.WithoutCancel(ctx), b.ID, err, time.Second); err != nil {
+				w.Logger.Error("messenger: record batch failure", "batch", b.ID, "err", err)
 			}
 			return did
 		}
@@ -137,27 +137,39 @@ func (w *Worker) processBatches(ctx context.Context) bool {
 // transaction. An event that fails for a reason of ours (the database)
 // fails the batch, to be retried in order. On the batch's last attempt an
 // event that still fails is logged and skipped, and the others are applied.
-func (w *Worker) processBatch(ctx context.Context, id int64, body []byte, last bool) error {
-	events, err := ParseBatch(body)
+func (w *Worker) processBatch(ctx context.Context, b *xerochat.WebhookBatch) error {
+	events, err := ParseBatch(b.Body)
 	if err != nil {
 		// Intake checked the JSON; a batch that still does not parse can
 		// never succeed, so it is logged and marked done with no event.
-		w.Logger.Warn("messenger: unreadable batch dropped", "batch", id, "err", err)
+		w.Logger.Warn("messenger: unreadable batch dropped", "batch", b.ID, "err", err)
 		events = nil
 	}
-	apply := func(tx xerochat.EventTx, ev xerochat.Event) error { return Handle(ctx, tx, ev) }
-	failed := func(ev xerochat.Event, err error) bool {
-		switch {
-		case errors.Is(err, ErrDropped):
-			w.Logger.Info("messenger: event dropped", "key", ev.Key, "reason", err)
-			return true
-		case last && ctx.Err() == nil:
-			w.Logger.Error("messenger: event skipped after repeated failures", "key", ev.Key, "err", err)
-			return true
+	last := b.Attempts >= MaxBatchAttempts
+	return w.Store.InBatch(ctx, b.ID, func(tx xerochat.BatchTx) error {
+		for _, ev := range events {
+			_, err := tx.ApplyEvent(ctx, ev.Key, func(etx xerochat.EventTx) error { return Handle(ctx, etx, ev) })
+			if err != nil && !w.skip(ctx, ev, err, last) {
+				return err
+			}
 		}
-		return false
+		return nil
+	})
+}
+
+// skip decides about an event that failed: one xerochat does not act on is
+// dropped, and so, on the batch's last attempt, is one that keeps failing;
+// any other failure gives the batch up, to be retried in order.
+func (w *Worker) skip(ctx context.Context, ev xerochat.Event, err error, last bool) bool {
+	switch {
+	case errors.Is(err, ErrDropped):
+		w.Logger.Info("messenger: event dropped", "key", ev.Key, "reason", err)
+		return true
+	case last && ctx.Err() == nil:
+		w.Logger.Error("messenger: event skipped after repeated failures", "key", ev.Key, "err", err)
+		return true
 	}
-	return w.Store.ApplyBatch(ctx, id, events, apply, failed)
+	return false
 }
 
 // sendMessages sends due messages, several at once. It reports whether it
@@ -183,28 +195,25 @@ func (w *Worker) sendMessages(ctx context.Context) bool {
 }
 
 func (w *Worker) send(ctx context.Context, m *xerochat.OutboxMessage) {
-	out := graph.OutgoingMessage{PSID: m.PSID, Text: m.Message.Text}
-	for _, o := range m.Message.QuickReplies {
-		out.QuickReplies = append(out.QuickReplies, graph.QuickReply{Title: o, Payload: o})
-	}
 	// Once started, a send completes even if the worker is stopping:
 	// cancelling it after Facebook took the message would send it again
 	// after a restart. Close waits for it.
 	store := context.WithoutCancel(ctx)
 	sendCtx, cancel := context.WithTimeout(store, sendTimeout)
 	defer cancel()
-	id, err := w.Graph.SendMessage(sendCtx, m.PageToken, out)
+	id, err := w.Facebook.SendMessage(sendCtx, m.PageToken, m.PSID, m.Message)
 	msg := xerochat.ErrorMessage(err)
+	kind := xerochat.FacebookErrorKind(err)
 	switch {
 	case err == nil:
 		err = w.Store.MessageSent(store, m.ID, id)
-	case graph.IsInvalidToken(err):
+	case kind == xerochat.FacebookInvalidToken:
 		// Nothing will go out on this page until it is connected again.
 		w.Logger.Warn("messenger: page token refused", "page", m.PageRef, "err", err)
 		err = errors.Join(w.Store.SetPageError(store, m.PageRef, msg), w.Store.MessageFailed(store, m.ID, msg))
-	case graph.IsOutsideWindow(err):
+	case kind == xerochat.FacebookOutsideWindow:
 		err = errors.Join(w.Store.SetSubscriberError(store, m.SubscriberID, msg), w.Store.MessageFailed(store, m.ID, msg))
-	case (graph.IsRateLimit(err) || !isGraphRefusal(err)) && m.Attempts < maxSendAttempts:
+	case (kind == xerochat.FacebookRateLimited || kind == xerochat.FacebookUnreachable || kind == "") && m.Attempts < maxSendAttempts:
 		// Throttled, or Facebook unreachable: try again later, backing off.
 		at := time.Now().Add(backoff(m.Attempts))
 		w.Logger.Warn("messenger: send postponed", "message", m.ID, "attempt", m.Attempts, "retry_at", at, "err", err)
@@ -216,13 +225,6 @@ func (w *Worker) send(ctx context.Context, m *xerochat.OutboxMessage) {
 	if err != nil {
 		w.Logger.Error("messenger: record send outcome", "message", m.ID, "err", err)
 	}
-}
-
-// isGraphRefusal reports whether Facebook answered with an error of its
-// own (as opposed to not answering at all).
-func isGraphRefusal(err error) bool {
-	var e *graph.Error
-	return errors.As(err, &e)
 }
 
 // backoff doubles from one second up to five minutes.
@@ -241,7 +243,7 @@ func (w *Worker) fetchProfiles(ctx context.Context) bool {
 	}
 	store := context.WithoutCancel(ctx)
 	for _, j := range jobs {
-		p, err := w.Graph.UserProfile(ctx, j.PageToken, j.PSID)
+		p, err := w.Facebook.UserProfile(ctx, j.PageToken, j.PSID)
 		if err != nil {
 			w.Logger.Warn("messenger: profile fetch failed, will retry", "subscriber", j.SubscriberID, "err", err)
 			if err := w.Store.RetryProfile(store, j.SubscriberID, time.Now().Add(backoff(j.Attempts))); err != nil {
@@ -249,12 +251,7 @@ func (w *Worker) fetchProfiles(ctx context.Context) bool {
 			}
 			continue
 		}
-		profile := xerochat.Profile{FirstName: p.FirstName, LastName: p.LastName, FullName: p.Name,
-			ProfilePic: p.ProfilePic, Locale: p.Locale, Gender: p.Gender}
-		if p.Timezone != nil {
-			profile.Timezone = strconv.FormatFloat(*p.Timezone, 'f', -1, 64)
-		}
-		if err := w.Store.SaveProfile(store, j.SubscriberID, profile); err != nil {
+		if err := w.Store.SaveProfile(store, j.SubscriberID, *p); err != nil {
 			w.Logger.Error("messenger: save profile", "err", err)
 		}
 	}

@@ -3,11 +3,11 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 
 	"github.com/xerochat/xerochat"
 )
-
-const msgNoFlowCampaign = "The flow campaign ID does not exist"
 
 // CreateFlowCampaign stores a campaign and its questions in one transaction.
 func (db *DB) CreateFlowCampaign(ctx context.Context, fc *xerochat.FlowCampaign) (int64, error) {
@@ -78,11 +78,12 @@ func loadCampaign(ctx context.Context, c conn, where string, args ...any) (*xero
 		FROM flow_campaigns WHERE `+where, args...).
 		Scan(&fc.ID, &fc.UserID, &fc.PageRef, &fc.Name, &keywords, &payloads, &fc.CompletionMessage, &created)
 	if err != nil {
-		return nil, notFound(err, msgNoFlowCampaign)
+		return nil, notFound(err, xerochat.MsgFlowNotFound)
 	}
 	fc.CreatedAt = unix(created)
-	_ = json.Unmarshal([]byte(keywords), &fc.Keywords)
-	_ = json.Unmarshal([]byte(payloads), &fc.Payloads)
+	if err := errors.Join(unmarshalList(keywords, &fc.Keywords), unmarshalList(payloads, &fc.Payloads)); err != nil {
+		return nil, fmt.Errorf("flow campaign %d triggers: %w", fc.ID, err)
+	}
 	rows, err := c.query(ctx, `SELECT id, position, question, type, options, reprompt FROM flow_questions
 		WHERE campaign_id = ? ORDER BY position`, fc.ID)
 	if err != nil {
@@ -95,10 +96,20 @@ func loadCampaign(ctx context.Context, c conn, where string, args ...any) (*xero
 		if err := rows.Scan(&q.ID, &q.Position, &q.Question, &q.Type, &options, &q.Reprompt); err != nil {
 			return nil, err
 		}
-		_ = json.Unmarshal([]byte(options), &q.Options)
+		if err := unmarshalList(options, &q.Options); err != nil {
+			return nil, fmt.Errorf("flow question %d options: %w", q.ID, err)
+		}
 		fc.Questions = append(fc.Questions, q)
 	}
 	return fc, rows.Err()
+}
+
+// unmarshalList reads a stored JSON list; "" is an empty one.
+func unmarshalList(raw string, out *[]string) error {
+	if raw == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(raw), out)
 }
 
 // SaveAnswer stores an answer, replacing an earlier one to the same question.

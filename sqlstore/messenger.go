@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/xerochat/xerochat"
@@ -12,11 +11,6 @@ import (
 // webhook batch atomic across processes.
 const laneLock = 7_316_001
 
-// MaxBatchAttempts bounds how often a failing batch is retried. On its last
-// attempt the worker skips the events that still fail and applies the rest,
-// so that one bad event can neither stop the lane nor take others with it.
-const MaxBatchAttempts = 10
-
 // StoreBatch keeps a webhook body until it is processed.
 func (db *DB) StoreBatch(ctx context.Context, body []byte) (int64, error) {
 	return db.write().insert(ctx, `INSERT INTO webhook_batches (body, received_at) VALUES (?, ?)`, string(body), db.now())
@@ -24,10 +18,11 @@ func (db *DB) StoreBatch(ctx context.Context, body []byte) (int64, error) {
 
 // ClaimBatch leases the oldest unprocessed batch for lease. Batches are
 // processed one at a time, in the order received, across all processes: no
-// batch is handed out while another one's lease runs. last tells that this
-// is the batch's final attempt. ok is false when there is nothing to do now.
-func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (id int64, body []byte, last, ok bool, err error) {
-	err = db.inTx(ctx, func(c conn) error {
+// batch is handed out while another one's lease runs. It returns nil when
+// there is nothing to do now.
+func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (*xerochat.WebhookBatch, error) {
+	var b *xerochat.WebhookBatch
+	err := db.inTx(ctx, func(c conn) error {
 		if db.dialect == Postgres {
 			if _, err := c.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, laneLock); err != nil {
 				return err
@@ -41,6 +36,7 @@ func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (id int64, bo
 		if busy > 0 {
 			return nil
 		}
+		var id int64
 		var text string
 		var attempts int
 		err := c.queryRow(ctx, `SELECT id, body, attempts FROM webhook_batches WHERE done_at = 0 ORDER BY id LIMIT 1`).
@@ -50,12 +46,14 @@ func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (id int64, bo
 		} else if err != nil {
 			return err
 		}
-		body, ok, last = []byte(text), true, attempts+1 >= MaxBatchAttempts
 		_, err = c.exec(ctx, `UPDATE webhook_batches SET locked_until = ?, attempts = attempts + 1 WHERE id = ?`,
 			now+leaseSeconds(lease), id)
+		if err == nil {
+			b = &xerochat.WebhookBatch{ID: id, Body: []byte(text), Attempts: attempts + 1}
+		}
 		return err
 	})
-	return id, body, last, ok, err
+	return b, err
 }
 
 func leaseSeconds(d time.Duration) int64 { return max(1, int64(d.Round(time.Second)/time.Second)) }
@@ -78,55 +76,59 @@ func (db *DB) Backlog(ctx context.Context) (batches, messages, profiles int, err
 	return
 }
 
-// ApplyBatch applies a batch's events in one transaction that also marks
-// the batch done: one commit per batch, not per event. Each event runs in
-// a savepoint that first records its key, so an event whose key is known —
-// a re-delivery, or a batch re-processed after a crash — is skipped, and
-// each event's effects commit exactly once, together with its key. An
-// event whose apply fails is rolled back alone and handed to failed, which
-// says whether to skip it and go on (true) or give the batch up (false:
-// nothing of it commits, and it is retried later).
-func (db *DB) ApplyBatch(ctx context.Context, batchID int64, events []xerochat.Event,
-	apply func(xerochat.EventTx, xerochat.Event) error, failed func(xerochat.Event, error) bool) error {
+// InBatch runs fn in one transaction that also marks the batch done: one
+// commit per batch, not per event. fn applies the events through the
+// xerochat.BatchTx it is given; when it fails, nothing of the batch
+// commits, and the batch is retried later.
+func (db *DB) InBatch(ctx context.Context, batchID int64, fn func(xerochat.BatchTx) error) error {
 	return db.inTx(ctx, func(c conn) error {
-		tx := eventTx{c: c, cache: &batchCache{pages: map[string]*xerochat.Page{}, campaigns: map[int64][]*xerochat.FlowCampaign{}}}
-		for _, ev := range events {
-			if _, err := c.exec(ctx, `SAVEPOINT event`); err != nil {
-				return err
-			}
-			err := applyEvent(ctx, tx, ev, apply)
-			if err != nil {
-				if _, rerr := c.exec(ctx, `ROLLBACK TO SAVEPOINT event`); rerr != nil {
-					return rerr
-				}
-			}
-			if _, rerr := c.exec(ctx, `RELEASE SAVEPOINT event`); rerr != nil {
-				return rerr
-			}
-			if err != nil && !failed(ev, err) {
-				return err
-			}
+		b := batchTx{eventTx{c: c, cache: &batchCache{pages: map[string]*xerochat.Page{}, campaigns: map[int64][]*xerochat.FlowCampaign{}}}}
+		if err := fn(b); err != nil {
+			return err
 		}
 		_, err := c.exec(ctx, `UPDATE webhook_batches SET done_at = ?, locked_until = 0 WHERE id = ?`, db.now(), batchID)
 		return err
 	})
 }
 
-// applyEvent records the event's key and applies it, unless the key was
-// recorded before.
-func applyEvent(ctx context.Context, tx eventTx, ev xerochat.Event, apply func(xerochat.EventTx, xerochat.Event) error) error {
-	res, err := tx.c.exec(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)
-		ON CONFLICT (event_key) DO NOTHING`, ev.Key, tx.c.db.now())
+// batchTx is xerochat.BatchTx inside InBatch's transaction.
+type batchTx struct{ tx eventTx }
+
+// ApplyEvent runs fn in a savepoint that first records the key, so that an
+// event whose key is known is skipped and each event's effects commit
+// exactly once, together with its key; a failed event is rolled back alone.
+func (b batchTx) ApplyEvent(ctx context.Context, key string, fn func(xerochat.EventTx) error) (bool, error) {
+	c := b.tx.c
+	if _, err := c.exec(ctx, `SAVEPOINT event`); err != nil {
+		return false, err
+	}
+	applied, err := b.applyOnce(ctx, key, fn)
 	if err != nil {
-		return err
+		if _, rerr := c.exec(ctx, `ROLLBACK TO SAVEPOINT event`); rerr != nil {
+			return false, rerr
+		}
+		applied = false
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return err
+	if _, rerr := c.exec(ctx, `RELEASE SAVEPOINT event`); rerr != nil {
+		return false, rerr
 	}
-	return apply(tx, ev)
+	return applied, err
 }
 
-// eventTx is xerochat.EventTx inside ApplyBatch's transaction.
+// applyOnce records the key and runs fn, unless the key was recorded before.
+func (b batchTx) applyOnce(ctx context.Context, key string, fn func(xerochat.EventTx) error) (bool, error) {
+	res, err := b.tx.c.exec(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)
+		ON CONFLICT (event_key) DO NOTHING`, key, b.tx.c.db.now())
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	return true, fn(b.tx)
+}
+
+// eventTx is xerochat.EventTx inside InBatch's transaction.
 type eventTx struct {
 	c     conn
 	cache *batchCache
@@ -256,7 +258,7 @@ func (t eventTx) SaveAnswer(ctx context.Context, campaignID, questionID, subscri
 }
 
 func (t eventTx) Send(ctx context.Context, page *xerochat.Page, subscriberID int64, m xerochat.Outgoing) error {
-	raw, err := json.Marshal(m)
+	raw, err := encodeOutgoing(m)
 	if err != nil {
 		return err
 	}

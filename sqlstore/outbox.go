@@ -3,60 +3,112 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/xerochat/xerochat"
 )
 
-// skipLocked lets concurrent PostgreSQL workers claim different rows
-// without waiting on each other; SQLite's single writer needs nothing.
-func (db *DB) skipLocked() string {
-	if db.dialect == Postgres {
-		return " FOR UPDATE SKIP LOCKED"
+// The claims lock the rows they read FOR UPDATE SKIP LOCKED on PostgreSQL,
+// so that concurrent workers claim different rows without waiting on each
+// other; SQLite's single writer needs nothing.
+
+// storedOutgoing is the outbox's JSON form of a message. Rows written
+// before quick replies had payloads of their own hold plain strings, each
+// both title and payload; both forms are read.
+type storedOutgoing struct {
+	Text         string            `json:"text"`
+	QuickReplies []json.RawMessage `json:"quick_replies,omitempty"`
+	Tag          string            `json:"tag,omitempty"`
+}
+
+type storedQuickReply struct {
+	Title   string `json:"title"`
+	Payload string `json:"payload"`
+}
+
+func encodeOutgoing(m xerochat.Outgoing) ([]byte, error) {
+	s := storedOutgoing{Text: m.Text, Tag: m.Tag}
+	for _, q := range m.QuickReplies {
+		raw, err := json.Marshal(storedQuickReply(q))
+		if err != nil {
+			return nil, err
+		}
+		s.QuickReplies = append(s.QuickReplies, raw)
 	}
-	return ""
+	return json.Marshal(s)
+}
+
+func decodeOutgoing(raw []byte) (xerochat.Outgoing, error) {
+	var s storedOutgoing
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return xerochat.Outgoing{}, fmt.Errorf("outbox message: %w", err)
+	}
+	m := xerochat.Outgoing{Text: s.Text, Tag: s.Tag}
+	for _, r := range s.QuickReplies {
+		var q storedQuickReply
+		if err := json.Unmarshal(r, &q); err != nil {
+			var title string
+			if err := json.Unmarshal(r, &title); err != nil {
+				return m, fmt.Errorf("outbox quick reply: %w", err)
+			}
+			q = storedQuickReply{Title: title, Payload: title}
+		}
+		m.QuickReplies = append(m.QuickReplies, xerochat.QuickReply(q))
+	}
+	return m, nil
 }
 
 // ClaimMessages leases up to limit due messages. A message is only handed
 // out once every earlier message to the same subscriber has left the queue,
 // so a person receives them in order even across processes and retries.
+// The due messages are read with their page token and PSID in one query,
+// then leased in a second.
 func (db *DB) ClaimMessages(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.OutboxMessage, error) {
 	var out []*xerochat.OutboxMessage
 	err := db.inTx(ctx, func(c conn) error {
 		now := db.now()
-		rows, err := c.query(ctx, `UPDATE outbox SET locked_until = ?, attempts = attempts + 1 WHERE id IN (
-			SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.run_at <= ? AND o.locked_until <= ?
+		lock := ""
+		if db.dialect == Postgres {
+			lock = " FOR UPDATE OF o SKIP LOCKED"
+		}
+		rows, err := c.query(ctx, `SELECT o.id, o.page_ref, o.subscriber_id, o.message, o.attempts + 1, p.access_token, s.psid
+			FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id JOIN pages p ON p.id = s.page_ref
+			WHERE o.state = 'pending' AND o.run_at <= ? AND o.locked_until <= ?
 			AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.subscriber_id = o.subscriber_id AND e.state = 'pending' AND e.id < o.id)
-			ORDER BY o.id LIMIT ?`+db.skipLocked()+`)
-			RETURNING id, page_ref, subscriber_id, message, attempts`, now+leaseSeconds(lease), now, now, limit)
+			ORDER BY o.id LIMIT ?`+lock, now, now, limit)
 		if err != nil {
 			return err
 		}
+		var ids []any
 		for rows.Next() {
 			m := &xerochat.OutboxMessage{}
 			var raw string
-			if err := rows.Scan(&m.ID, &m.PageRef, &m.SubscriberID, &raw, &m.Attempts); err != nil {
+			if err := rows.Scan(&m.ID, &m.PageRef, &m.SubscriberID, &raw, &m.Attempts, &m.PageToken, &m.PSID); err != nil {
 				rows.Close()
 				return err
 			}
-			_ = json.Unmarshal([]byte(raw), &m.Message)
-			out = append(out, m)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, m := range out {
-			err := c.queryRow(ctx, `SELECT p.access_token, s.psid FROM subscribers s JOIN pages p ON p.id = s.page_ref
-				WHERE s.id = ?`, m.SubscriberID).Scan(&m.PageToken, &m.PSID)
-			if err != nil {
+			if m.Message, err = decodeOutgoing([]byte(raw)); err != nil {
+				rows.Close()
 				return err
 			}
+			out = append(out, m)
+			ids = append(ids, m.ID)
 		}
-		return nil
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		_, err = c.exec(ctx, `UPDATE outbox SET locked_until = ?, attempts = attempts + 1 WHERE id IN (`+placeholders(len(ids))+`)`,
+			append([]any{now + leaseSeconds(lease)}, ids...)...)
+		return err
 	})
 	return out, err
 }
+
+// placeholders returns n comma-separated '?'.
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // MessageSent marks a message delivered to Facebook.
 func (db *DB) MessageSent(ctx context.Context, id int64, messageID string) error {
@@ -95,34 +147,33 @@ func (db *DB) ClaimProfiles(ctx context.Context, lease time.Duration, limit int)
 	var out []*xerochat.ProfileJob
 	err := db.inTx(ctx, func(c conn) error {
 		now := db.now()
-		rows, err := c.query(ctx, `UPDATE subscribers SET profile_next_at = ?, profile_attempts = profile_attempts + 1
-			WHERE id IN (SELECT id FROM subscribers WHERE profile_fetched = 0 AND profile_next_at <= ?
-			ORDER BY id LIMIT ?`+db.skipLocked()+`)
-			RETURNING id, page_ref, psid, profile_attempts`, now+leaseSeconds(lease), now, limit)
+		lock := ""
+		if db.dialect == Postgres {
+			lock = " FOR UPDATE OF s SKIP LOCKED"
+		}
+		rows, err := c.query(ctx, `SELECT s.id, s.psid, s.profile_attempts + 1, p.access_token
+			FROM subscribers s JOIN pages p ON p.id = s.page_ref
+			WHERE s.profile_fetched = 0 AND s.profile_next_at <= ? ORDER BY s.id LIMIT ?`+lock, now, limit)
 		if err != nil {
 			return err
 		}
-		refs := map[int64]int64{}
+		var ids []any
 		for rows.Next() {
 			j := &xerochat.ProfileJob{}
-			var pageRef int64
-			if err := rows.Scan(&j.SubscriberID, &pageRef, &j.PSID, &j.Attempts); err != nil {
+			if err := rows.Scan(&j.SubscriberID, &j.PSID, &j.Attempts, &j.PageToken); err != nil {
 				rows.Close()
 				return err
 			}
-			refs[j.SubscriberID] = pageRef
 			out = append(out, j)
+			ids = append(ids, j.SubscriberID)
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := rows.Err(); err != nil || len(ids) == 0 {
 			return err
 		}
-		for _, j := range out {
-			if err := c.queryRow(ctx, `SELECT access_token FROM pages WHERE id = ?`, refs[j.SubscriberID]).Scan(&j.PageToken); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err = c.exec(ctx, `UPDATE subscribers SET profile_next_at = ?, profile_attempts = profile_attempts + 1
+			WHERE id IN (`+placeholders(len(ids))+`)`, append([]any{now + leaseSeconds(lease)}, ids...)...)
+		return err
 	})
 	return out, err
 }

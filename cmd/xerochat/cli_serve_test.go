@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xerochat/xerochat/demo"
 	"github.com/xerochat/xerochat/graph/fakegraph"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 )
@@ -310,23 +311,23 @@ func TestCLIServeDemo(t *testing.T) {
 	if len(tried) != 7 {
 		t.Errorf("tried %d of the 7 expected curl lines (%v):\n%s", len(tried), tried, out)
 	}
-	labels, _ := c.ok(http.MethodGet, "get_all_labels", vals("api_key", key, "page_id", demoPageID))["label_info"].([]any)
+	labels, _ := c.ok(http.MethodGet, "get_all_labels", vals("api_key", key, "page_id", demo.PageID))["label_info"].([]any)
 	p.stop(t)
 
 	// Restarted on the same file the demo's Facebook knows the page, its
 	// people and the labels made before.
 	p2 := cliStart(t, "serve", "--demo", "--addr", "127.0.0.1:0", "--db", db)
 	c2 := cliClient{t: t, base: p2.waitFor(t, cliServing)[1]}
-	if id, _ := c2.ok(http.MethodPost, "create_label", vals("api_key", key, "page_id", demoPageID, "label_name", "After restart"))["label_id"].(string); id == "" {
+	if id, _ := c2.ok(http.MethodPost, "create_label", vals("api_key", key, "page_id", demo.PageID, "label_name", "After restart"))["label_id"].(string); id == "" {
 		t.Error("create_label after a restart gave no label_id")
 	}
 	var ids []string
 	for _, l := range labels {
 		ids = append(ids, biField(l, "label_id").(string))
 	}
-	c2.ok(http.MethodPost, "assign_label", vals("api_key", key, "page_id", demoPageID, "subscriber_id", demoSubscribers[2].PSID,
+	c2.ok(http.MethodPost, "assign_label", vals("api_key", key, "page_id", demo.PageID, "subscriber_id", demo.People[2].PSID,
 		"label_ids", strings.Join(ids, ",")))
-	if v := c2.ok(http.MethodGet, "subscriber_information", vals("api_key", key, "subscriber_id", demoSubscribers[2].PSID)); v != nil {
+	if v := c2.ok(http.MethodGet, "subscriber_information", vals("api_key", key, "subscriber_id", demo.People[2].PSID)); v != nil {
 		if got := biField(v["subscriber_info"], "labels"); got != strings.Join(ids, ",") {
 			t.Errorf("labels after assign_label: %v, want %s", got, strings.Join(ids, ","))
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/app"
 	"github.com/xerochat/xerochat/graph"
 	"github.com/xerochat/xerochat/sqlstore"
 )
@@ -35,8 +35,9 @@ func openDB(ctx context.Context, url string) (*sqlstore.DB, error) {
 	return sqlstore.Open(ctx, url, sqlstore.Options{MaxOpenConns: 4, MaxIdleConns: 1})
 }
 
-func randomPassword() string {
-	return strings.ReplaceAll(rand.Text(), "-", "")[:20]
+// newApp is the use-case layer over a command's database and Facebook.
+func newApp(db *sqlstore.DB, fb xerochat.Facebook) *app.App {
+	return &app.App{Users: db, Contacts: db, Pages: db, Flows: db, Facebook: fb}
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,20 +75,15 @@ func runAdminCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer db.Close()
-	pw := *password
-	if pw == "" {
-		pw = randomPassword()
-		fmt.Fprintf(stdout, "password: %s\n", pw)
-	}
-	id, err := db.CreateUser(ctx, xerochat.NewUser{Name: *name, Email: *email, Password: pw, Type: xerochat.UserTypeAdmin, PackageID: 1})
+	// The password is printed only once the account exists.
+	creds, err := newApp(db, nil).CreateAdmin(ctx, *name, *email, *password)
 	if err != nil {
 		return cliError(err)
 	}
-	key, err := db.RotateAPIKey(ctx, id)
-	if err != nil {
-		return err
+	if creds.Password != "" {
+		fmt.Fprintf(stdout, "password: %s\n", creds.Password)
 	}
-	fmt.Fprintf(stdout, "created admin %d <%s>\n%s\n", id, *email, key)
+	fmt.Fprintf(stdout, "created admin %d <%s>\n%s\n", creds.UserID, creds.Email, creds.APIKey)
 	return nil
 }
 
@@ -129,51 +125,11 @@ func runUserAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer db.Close()
-	key, err := db.RotateAPIKey(ctx, u.ID)
+	key, err := newApp(db, nil).RotateAPIKey(ctx, u.ID)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "new API key for user %d <%s>:\n%s\n", u.ID, u.Email, key)
-	return nil
-}
-
-func runPageConnect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dbURL := newFlags("page connect --email E --page-id ID --page-name NAME --access-token T [--bot-enabled=false]",
-		"Connects a Facebook page to the user's account, or updates it if already connected, then imports\n"+
-			"the page's labels from Facebook as page sync-labels does. If Facebook cannot be asked, the page\n"+
-			"stays connected, a warning says why, and page sync-labels can import the labels later.", stderr)
-	email := fs.String("email", "", "e-mail of the page's owner (required)")
-	pageID := fs.String("page-id", "", "Facebook page id (required)")
-	pageName := fs.String("page-name", "", "page name (required)")
-	token := fs.String("access-token", "", "page access token (required; stored, never shown by the API)")
-	enabled := fs.Bool("bot-enabled", true, "enable the bot on the page")
-	var graphURL, graphVersion string
-	graphFlags(fs, &graphURL, &graphVersion)
-	if err := parseFlags(fs, args, "email", "page-id", "page-name", "access-token"); err != nil {
-		return err
-	}
-	if !isDigits(*pageID) {
-		return fmt.Errorf("--page-id %q: a Facebook page id is a number", *pageID)
-	}
-	db, u, err := openForUser(ctx, *dbURL, *email)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	p, err := db.ConnectPage(ctx, &xerochat.Page{UserID: u.ID, PageID: *pageID, Name: *pageName, AccessToken: *token, BotEnabled: *enabled})
-	if err != nil {
-		return cliError(err)
-	}
-	fmt.Fprintf(stdout, "page %s (%s) connected for <%s>, bot enabled: %t\n", p.PageID, p.Name, u.Email, p.BotEnabled)
-	// The connection stands whatever happens to the labels: a failed import
-	// is a warning, and sync-labels repeats it.
-	res, err := importLabels(ctx, db, graph.New(graphURL, graphVersion), p)
-	if err != nil {
-		fmt.Fprintf(stderr, "xerochat: warning: labels not imported: %s; run xerochat page sync-labels --email %s --page-id %s later\n",
-			oneLine(err), u.Email, p.PageID)
-		return nil
-	}
-	fmt.Fprintln(stdout, res.summary(p.PageID))
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/graph/fakegraph"
+	"github.com/xerochat/xerochat/messenger"
 	"github.com/xerochat/xerochat/sqlstore"
 )
 
@@ -173,7 +174,7 @@ func TestConversationFailingEventSkippedAlone(t *testing.T) {
 	if err := ts.DB.SQL().QueryRow(`SELECT attempts, last_error FROM webhook_batches ORDER BY id LIMIT 1`).Scan(&attempts, &lastError); err != nil {
 		t.Fatal(err)
 	}
-	if attempts != sqlstore.MaxBatchAttempts || !strings.Contains(lastError, "refused by test") {
+	if attempts != messenger.MaxBatchAttempts || !strings.Contains(lastError, "refused by test") {
 		t.Fatalf("failing batch: %d attempts, last error %q", attempts, lastError)
 	}
 	if res := ts.get("subscriber_information", vals("api_key", m.Key, "subscriber_id", "2600000000000666")); res.Message(t) != "No Matching Subscriber Found" {

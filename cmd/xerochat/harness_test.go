@@ -60,9 +60,9 @@ func startServerTB(t testing.TB, opts ...serverOption) *testServer {
 	m := &Main{
 		Config: Config{Addr: "127.0.0.1:0", Timezone: "UTC", AdminEmail: "admin@example.com",
 			GraphVersion: "v21.0", Workers: 1, JobLease: 2 * time.Second, FBAppSecret: testAppSecret, FBVerifyToken: "verify-me"},
-		Out:    &out,
-		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil)),
-		Graph:  graph.New(fake.URL(), "v21.0"),
+		Out:      &out,
+		Logger:   slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil)),
+		Facebook: graph.New(fake.URL(), "v21.0"),
 	}
 	for _, opt := range opts {
 		opt(m)

@@ -51,9 +51,9 @@ func hcStartVia(t *testing.T, dbURL, graphURL string, fake *fakegraph.Server, wo
 	m := &Main{
 		Config: Config{Addr: "127.0.0.1:0", DB: dbURL, Timezone: "UTC", AdminEmail: "admin@example.com",
 			GraphVersion: "v21.0", Workers: workers, JobLease: 2 * time.Second, FBAppSecret: testAppSecret, FBVerifyToken: "verify-me"},
-		Out:    &out,
-		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil)),
-		Graph:  graph.New(graphURL, "v21.0"),
+		Out:      &out,
+		Logger:   slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil)),
+		Facebook: graph.New(graphURL, "v21.0"),
 	}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start server: %v", err)

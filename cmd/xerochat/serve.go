@@ -8,16 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/api"
+	"github.com/xerochat/xerochat/app"
+	"github.com/xerochat/xerochat/demo"
 	"github.com/xerochat/xerochat/graph"
-	"github.com/xerochat/xerochat/graph/fakegraph"
+	"github.com/xerochat/xerochat/httpserver"
 	"github.com/xerochat/xerochat/messenger"
 	"github.com/xerochat/xerochat/sqlstore"
 )
@@ -54,26 +53,38 @@ type Main struct {
 	Out io.Writer
 
 	DB *sqlstore.DB
-	// Graph is the Facebook client; built from the Graph flags when nil.
-	Graph    *graph.Client
+	// Facebook is the Graph client; built from the Graph flags when nil.
+	Facebook xerochat.Facebook
+	// App is the use-case layer over DB and Facebook, made by Run.
+	App *app.App
+
 	server   *http.Server
 	workers  []*messenger.Worker
 	stopWork context.CancelFunc
 	working  sync.WaitGroup
 	listener net.Listener
 	closers  []func() error
-	// demoGraph plays Facebook for the demo page (serve --demo only).
-	demoGraph *fakegraph.Server
-	// afterOpen runs once the database is open, before serving.
-	afterOpen []func(context.Context) error
-	served    chan error
+	// demo plays Facebook for the demo page (serve --demo only).
+	demo   *demo.Facebook
+	served chan error
 }
 
 // Run opens and migrates the database, creates the first admin on an empty
 // database, and starts serving. It returns once the listener is open.
 func (m *Main) Run(ctx context.Context) error {
-	loc, err := time.LoadLocation(m.Config.Timezone)
-	if err != nil {
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	if err := m.start(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	return nil
+}
+
+// Open opens the database and builds the use-case layer.
+func (m *Main) Open(ctx context.Context) error {
+	if _, err := time.LoadLocation(m.Config.Timezone); err != nil {
 		return fmt.Errorf("--timezone %q: %w", m.Config.Timezone, err)
 	}
 	if m.Logger == nil {
@@ -82,57 +93,48 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Out == nil {
 		m.Out = io.Discard
 	}
-	m.DB, err = sqlstore.Open(ctx, m.Config.DB, m.Config.DBOptions)
+	db, err := sqlstore.Open(ctx, m.Config.DB, m.Config.DBOptions)
 	if err != nil {
 		return err
 	}
-	m.closers = append(m.closers, m.DB.Close)
-	if m.Graph == nil {
-		m.Graph = graph.New(m.Config.GraphURL, m.Config.GraphVersion)
+	m.DB = db
+	m.closers = append(m.closers, db.Close)
+	if m.Config.Demo {
+		m.demo = demo.StartFacebook()
+		m.closers = append(m.closers, func() error { m.demo.Close(); return nil })
+		m.Facebook = graph.New(m.demo.URL(), m.Config.GraphVersion)
 	}
+	if m.Facebook == nil {
+		m.Facebook = graph.New(m.Config.GraphURL, m.Config.GraphVersion)
+	}
+	m.App = &app.App{Users: db, Contacts: db, Pages: db, Flows: db, Facebook: m.Facebook}
+	return nil
+}
+
+// start listens, bootstraps the first admin, starts the workers and serves.
+func (m *Main) start(ctx context.Context) error {
+	var err error
 	// Listen before the first admin is made, so the printed URLs are real.
-	m.listener, err = net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		m.Close()
+	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.closers = append(m.closers, func() error { m.listener.Close(); return nil })
-	created, err := m.bootstrap(ctx)
+	admin, err := m.App.Bootstrap(ctx, m.Config.AdminEmail)
 	if err != nil {
-		m.Close()
 		return err
 	}
-	for _, fn := range m.afterOpen {
-		if err := fn(ctx); err != nil {
-			m.Close()
+	if admin != nil {
+		fmt.Fprintf(m.Out, "Created the admin account (shown once, keep it safe):\n  e-mail:   %s\n  password: %s\n  API key:  %s\n",
+			admin.Email, admin.Password, admin.APIKey)
+	}
+	if m.demo != nil {
+		if err := m.demo.MirrorLabels(ctx, m.App); err != nil {
 			return err
 		}
 	}
-	apiServer := &api.Server{Users: m.DB, Contacts: m.DB, Pages: m.DB, Flows: m.DB, Facebook: m.Graph,
-		Location: loc, Logger: m.Logger}
 	m.startWorkers()
-	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
-		Logger: m.Logger, Stored: m.wakeWorkers}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", m.health)
-	mux.Handle("/webhook", webhook)
-	mux.HandleFunc("/", notFound)
-	apiHandler := apiServer.Handler()
-	// /api/ is routed before the mux: ServeMux answers unclean paths such
-	// as /api//x with an HTML redirect, and the contract wants JSON always.
-	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api" {
-			apiHandler.ServeHTTP(w, r)
-			return
-		}
-		if r.URL.Path != path.Clean(r.URL.Path) {
-			notFound(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
 	m.server = &http.Server{
-		Handler:           logRequests(m.Logger, root),
+		Handler:           m.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2 * time.Minute,
@@ -145,14 +147,40 @@ func (m *Main) Run(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.listener) }()
 	m.Logger.Info("xerochat: serving", "addr", m.listener.Addr().String(), "db", string(m.DB.Dialect()))
-	if created && m.Config.Demo {
+	if admin != nil && m.demo != nil {
 		// The demo's data comes from real conversations through the
 		// webhook, so it is seeded once the server answers.
 		if err := m.seedDemo(ctx); err != nil {
-			m.Close()
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
+	return nil
+}
+
+// handler composes the HTTP side: the API, the webhook and health checks.
+func (m *Main) handler() http.Handler {
+	loc, _ := time.LoadLocation(m.Config.Timezone) // checked by Open
+	apiServer := &api.Server{App: m.App, Location: loc, Logger: m.Logger}
+	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
+		Logger: m.Logger, Stored: m.wakeWorkers}
+	return httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Ping: m.DB.SQL().PingContext, Logger: m.Logger}.Handler()
+}
+
+// seedDemo seeds the demo through the running server and prints how to
+// use it.
+func (m *Main) seedDemo(ctx context.Context) error {
+	if m.Config.Workers < 1 {
+		return errors.New("the demo needs a Messenger worker: do not combine --demo with --workers 0")
+	}
+	seeded, err := m.demo.Seed(ctx, demo.Server{App: m.App, URL: m.URL(), AppSecret: m.Config.FBAppSecret,
+		Idle: func(ctx context.Context) bool {
+			batches, messages, profiles, err := m.DB.Backlog(ctx)
+			return err == nil && batches+messages+profiles == 0
+		}})
+	if err != nil {
+		return err
+	}
+	seeded.PrintInstructions(m.Out, m.URL())
 	return nil
 }
 
@@ -189,7 +217,7 @@ func (m *Main) startWorkers() {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopWork = cancel
 	for range m.Config.Workers {
-		w := &messenger.Worker{Store: m.DB, Graph: m.Graph, Logger: m.Logger, Lease: m.Config.JobLease}
+		w := &messenger.Worker{Store: m.DB, Facebook: m.Facebook, Logger: m.Logger, Lease: m.Config.JobLease}
 		m.workers = append(m.workers, w)
 		m.working.Go(func() { w.Run(ctx) })
 	}
@@ -200,95 +228,6 @@ func (m *Main) wakeWorkers() {
 	for _, w := range m.workers {
 		w.Wake()
 	}
-}
-
-// bootstrap creates the first admin when the database has no user, and
-// prints its credentials: the only time the password and key are shown.
-// Several processes starting at once on one empty database race here; the
-// e-mail's unique index lets exactly one win, and the others carry on.
-// created tells whether this process made the admin.
-func (m *Main) bootstrap(ctx context.Context) (created bool, err error) {
-	n, err := m.DB.CountUsers(ctx)
-	if err != nil || n > 0 {
-		return false, err
-	}
-	password := randomPassword()
-	id, err := m.DB.CreateUser(ctx, xerochat.NewUser{Name: "Admin", Email: m.Config.AdminEmail, Password: password,
-		Type: xerochat.UserTypeAdmin, PackageID: 1})
-	if xerochat.ErrorCode(err) == xerochat.ECONFLICT {
-		return false, nil
-	} else if err != nil {
-		return false, err
-	}
-	key, err := m.DB.RotateAPIKey(ctx, id)
-	if err != nil {
-		return false, err
-	}
-	fmt.Fprintf(m.Out, "Created the admin account (shown once, keep it safe):\n  e-mail:   %s\n  password: %s\n  API key:  %s\n",
-		m.Config.AdminEmail, password, key)
-	return true, nil
-}
-
-func (m *Main) health(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	if err := m.DB.SQL().PingContext(r.Context()); err != nil {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, `{"status":"error","message":"database unavailable"}`+"\n")
-		return
-	}
-	io.WriteString(w, `{"status":"ok"}`+"\n")
-}
-
-// notFound answers any path outside the API in the API's error shape.
-func notFound(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	io.WriteString(w, `{"status":"error","message":"Not found"}`+"\n")
-}
-
-// statusRecorder remembers the status and size of an answer for the log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	n, err := r.ResponseWriter.Write(b)
-	r.bytes += n
-	return n, err
-}
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// logRequests logs one line per request. It logs the path only: the query
-// string carries API keys. A panic in a handler is logged and answered 500
-// in the contract's shape instead of dropping the connection.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				logger.Error("http: panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
-				if rec.status == 0 {
-					rec.Header().Set("Content-Type", "application/json; charset=utf-8")
-					rec.WriteHeader(http.StatusInternalServerError)
-					io.WriteString(rec, `{"status":"error","message":"Internal server error"}`+"\n")
-				}
-			}
-			logger.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "ms", strconv.FormatFloat(float64(time.Since(start).Microseconds())/1000, 'f', 2, 64),
-				"remote", r.RemoteAddr)
-		}()
-		next.ServeHTTP(rec, r)
-	})
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -317,13 +256,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		m.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
 	default:
 		return fmt.Errorf("--log-format %q: use text or json", *logFormat)
-	}
-	if cfg.Demo {
-		stopDemo, err := m.startDemoGraph()
-		if err != nil {
-			return err
-		}
-		defer stopDemo()
 	}
 	if err := m.Run(ctx); err != nil {
 		return err

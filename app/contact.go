@@ -1,0 +1,37 @@
+package app
+
+import (
+	"context"
+
+	"github.com/xerochat/xerochat"
+)
+
+// CreateContact stores a new contact in one of the user's groups. The
+// checks run in the contract's order: the group first (another user's group
+// and a missing one are the same refusal), then the contact's own rules
+// (xerochat.Contact.Validate), then uniqueness, which the store judges
+// inside the transaction that writes.
+func (a *App) CreateContact(ctx context.Context, c *xerochat.Contact) (int64, error) {
+	if _, err := a.Contacts.FindContactGroup(ctx, c.UserID, c.ContactTypeID); xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
+		return 0, &xerochat.Error{Code: xerochat.ENOTFOUND, Message: xerochat.MsgContactGroupDenied}
+	} else if err != nil {
+		return 0, err
+	}
+	if err := c.Validate(); err != nil {
+		return 0, err
+	}
+	return a.Contacts.CreateContact(ctx, c)
+}
+
+// UpdateContact changes the user's contact: the contact must exist, the
+// update must set something, and the change rules of xerochat.Contact.Apply
+// are judged by the store on the row it writes.
+func (a *App) UpdateContact(ctx context.Context, userID, id int64, upd xerochat.ContactUpdate) error {
+	if _, err := a.Contacts.FindContact(ctx, userID, id); err != nil {
+		return err
+	}
+	if upd.Empty() {
+		return &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgContactNoUpdate}
+	}
+	return a.Contacts.UpdateContact(ctx, userID, id, upd)
+}
