@@ -73,14 +73,6 @@ func Open(tb testing.TB) *sqlstore.DB {
 	return db
 }
 
-// Name describes the database tests run on, for messages.
-func Name() string {
-	if Postgres() {
-		return fmt.Sprintf("postgres (%s)", EnvPostgres)
-	}
-	return "sqlite"
-}
-
 // Dump returns every row of the tables, in key order, as text, so that
 // tests can prove a call changed nothing (or a copy changed nothing).
 // Values are normalized across drivers (bytes as text, all integers as
