@@ -84,6 +84,23 @@ type NewUser struct {
 	ExpiredDate string
 }
 
+// MaxPasswordBytes is the longest password: bcrypt reads no further.
+const MaxPasswordBytes = 72
+
+// Validate checks a new account: a plain e-mail address, a password bcrypt
+// can hash whole, an expiry date that is a real date when set.
+func (u NewUser) Validate() error {
+	switch {
+	case !ValidEmail(u.Email):
+		return &Error{Code: EINVALID, Message: MsgUserEmailBad}
+	case len(u.Password) > MaxPasswordBytes:
+		return &Error{Code: EINVALID, Message: MsgUserPasswordTooLong}
+	case u.ExpiredDate != "" && !ValidDate(u.ExpiredDate):
+		return &Error{Code: EINVALID, Message: MsgUserExpiryBad}
+	}
+	return nil
+}
+
 // Package is a product the admin sells; it decides what a member may use.
 type Package struct {
 	ID        int64

@@ -48,13 +48,13 @@ func (a *App) CreateMember(ctx context.Context, nu xerochat.NewUser) (*Credentia
 }
 
 func (a *App) createUser(ctx context.Context, nu xerochat.NewUser) (*Credentials, error) {
-	if !xerochat.ValidEmail(nu.Email) {
-		return nil, &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgUserEmailBad}
-	}
 	creds := &Credentials{Email: nu.Email}
 	if nu.Password == "" {
 		nu.Password = NewPassword()
 		creds.Password = nu.Password
+	}
+	if err := nu.Validate(); err != nil {
+		return nil, err
 	}
 	id, err := a.Users.CreateUser(ctx, nu)
 	if err != nil {

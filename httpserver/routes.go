@@ -15,6 +15,9 @@ type Routes struct {
 	API http.Handler
 	// Webhook answers Facebook at /webhook.
 	Webhook http.Handler
+	// Web, when set, answers every other path (the web app: /, /login,
+	// /app/..., its static files); without it they answer 404 in JSON.
+	Web http.Handler
 	// Ping tells whether the database answers, for GET /healthz.
 	Ping   func(context.Context) error
 	Logger *slog.Logger
@@ -29,7 +32,11 @@ func (rt Routes) Handler() http.Handler {
 	if rt.Webhook != nil {
 		mux.Handle("/webhook", rt.Webhook)
 	}
-	mux.HandleFunc("/", NotFound)
+	if rt.Web != nil {
+		mux.Handle("/", rt.Web)
+	} else {
+		mux.HandleFunc("/", NotFound)
+	}
 	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// /api/ is routed before the mux: ServeMux answers unclean paths
 		// such as /api//x with an HTML redirect.
