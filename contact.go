@@ -2,6 +2,7 @@ package xerochat
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -37,16 +38,50 @@ type ContactUpdate struct {
 	PhoneNumber *string
 }
 
-// Messages of the contact rules, shared by the store (which enforces them
-// under concurrency) and the API (which reports them).
-const (
-	MsgContactEmailBad    = "Please provide a valid email address"
-	MsgContactEmailTaken  = "Please try with different email address"
-	MsgContactPhoneTaken  = "Please try with different phone_number"
-	MsgContactNotFound    = "The contact ID does not exist"
-	MsgContactGroupAbsent = "The contact type ID does not exist"
-	MsgContactGroupDenied = "You can NOT add the contact to the specified contact group"
-)
+// Validate checks a new contact the way the contract orders it: an e-mail
+// or a phone number is required, and an e-mail must be valid.
+func (c *Contact) Validate() error {
+	if c.Email == "" && c.PhoneNumber == "" {
+		return &Error{Code: EINVALID, Message: MsgContactEmailOrPhone}
+	}
+	if c.Email != "" && !ValidEmail(c.Email) {
+		return &Error{Code: EINVALID, Message: MsgContactEmailBad}
+	}
+	return nil
+}
+
+// Apply returns the contact as upd changes it. An e-mail or phone number
+// already present can never change (sending the same value again, the
+// e-mail in any case, is no change); a new e-mail must be valid.
+func (c Contact) Apply(upd ContactUpdate) (Contact, error) {
+	if upd.Email != nil && c.Email != "" && !strings.EqualFold(*upd.Email, c.Email) {
+		return c, &Error{Code: EINVALID, Message: MsgContactEmailFixed}
+	}
+	if upd.PhoneNumber != nil && c.PhoneNumber != "" && *upd.PhoneNumber != c.PhoneNumber {
+		return c, &Error{Code: EINVALID, Message: MsgContactPhoneFixed}
+	}
+	if upd.Email != nil && !ValidEmail(*upd.Email) {
+		return c, &Error{Code: EINVALID, Message: MsgContactEmailBad}
+	}
+	if upd.FirstName != nil {
+		c.FirstName = *upd.FirstName
+	}
+	if upd.LastName != nil {
+		c.LastName = *upd.LastName
+	}
+	if upd.Email != nil && c.Email == "" {
+		c.Email = *upd.Email
+	}
+	if upd.PhoneNumber != nil && c.PhoneNumber == "" {
+		c.PhoneNumber = *upd.PhoneNumber
+	}
+	return c, nil
+}
+
+// Empty reports whether the update sets nothing.
+func (upd ContactUpdate) Empty() bool {
+	return upd.FirstName == nil && upd.LastName == nil && upd.Email == nil && upd.PhoneNumber == nil
+}
 
 // ContactService keeps contact groups and contacts. Every method is scoped to
 // one user: a record of another user is ENOTFOUND, exactly like a missing one.
@@ -61,8 +96,8 @@ type ContactService interface {
 	// (ENOTFOUND, MsgContactGroupDenied); e-mail and phone must be unused among
 	// the user's contacts (ECONFLICT, e-mail judged first).
 	CreateContact(ctx context.Context, c *Contact) (int64, error)
-	// UpdateContact applies upd. An e-mail or phone number already present
-	// cannot change (EINVALID); uniqueness as in CreateContact.
+	// UpdateContact applies upd with Contact.Apply inside the transaction
+	// that writes; uniqueness as in CreateContact.
 	UpdateContact(ctx context.Context, userID, id int64, upd ContactUpdate) error
 	DeleteContact(ctx context.Context, userID, id int64) error
 }

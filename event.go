@@ -33,12 +33,6 @@ type Event struct {
 	LabelAdded bool // inbox_label: true when added, false when removed
 }
 
-// Outgoing is a message to send to a subscriber through the Send API.
-type Outgoing struct {
-	Text         string   `json:"text"`
-	QuickReplies []string `json:"quick_replies,omitempty"`
-}
-
 // FlowSession is where a subscriber is in a running flow campaign:
 // Position is the 1-based position of the question awaiting an answer.
 type FlowSession struct {
@@ -79,6 +73,25 @@ type EventTx interface {
 	SetLabel(ctx context.Context, page *Page, subscriberID int64, labelID, name string, added bool) error
 }
 
+// WebhookBatch is a webhook body kept by intake, claimed for processing.
+type WebhookBatch struct {
+	ID   int64
+	Body []byte
+	// Attempts counts the claims of this batch, this one included.
+	Attempts int
+}
+
+// BatchTx is the transaction a webhook batch is applied in: every event's
+// effects and the batch's completion commit together, once.
+type BatchTx interface {
+	// ApplyEvent runs fn in a savepoint that first records the event's key.
+	// An event whose key was recorded before (a re-delivery, or a batch
+	// processed again after a crash) is skipped: applied is false and fn is
+	// not called. When fn fails, the savepoint is rolled back, so the event
+	// leaves no trace, and its error is returned.
+	ApplyEvent(ctx context.Context, key string, fn func(EventTx) error) (applied bool, err error)
+}
+
 // OutboxMessage is a queued message claimed for sending.
 type OutboxMessage struct {
 	ID           int64
@@ -96,9 +109,4 @@ type ProfileJob struct {
 	PSID         string
 	PageToken    string
 	Attempts     int
-}
-
-// Profile is what Graph tells of a person.
-type Profile struct {
-	FirstName, LastName, FullName, ProfilePic, Locale, Gender, Timezone string
 }

@@ -1,7 +1,8 @@
-// Package graph is xerochat's client for the Facebook Graph API: page labels,
-// Messenger user profiles and the Send API. It implements xerochat.Facebook
-// over HTTP and turns Facebook's error envelope into *Error, whose text the
-// API layer can show unchanged.
+// Package graph is xerochat's client for the Facebook Graph API: the Send
+// API, profiles, page labels, Facebook Login's token exchanges, the person's
+// pages and the page's webhook subscription. It implements xerochat.Facebook
+// over HTTP and turns Facebook's error envelope into *Error, classified as a
+// xerochat.FacebookError whose text the API layer can show unchanged.
 //
 // The page access token travels as access_token (in the form body of a form
 // POST, in the query otherwise) and is kept out of every error text, because
@@ -49,6 +50,10 @@ type Client struct {
 	Version string
 	// HTTP sends the requests; it should have a timeout.
 	HTTP *http.Client
+	// AppID and AppSecret identify the Facebook app, for Facebook Login's
+	// token exchanges; the other calls need only a token.
+	AppID     string
+	AppSecret string
 }
 
 var _ xerochat.Facebook = (*Client)(nil)
@@ -135,16 +140,14 @@ func (c *Client) postJSON(ctx context.Context, token, path string, v, out any) e
 
 // send performs r and decodes a successful answer into out.
 func (c *Client) send(ctx context.Context, r request, out any) error {
-	unreachable := func(cause error) error {
-		return &unreachableError{Method: r.method, Path: r.path, Err: redact(cause, r.token)}
-	}
+	fail := func(cause error) error { return unreachable(r.method, r.path, redact(cause, r.token)) }
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
 	if err != nil {
-		return unreachable(err)
+		return fail(err)
 	}
 	if r.contentType != "" {
 		req.Header.Set("Content-Type", r.contentType)
@@ -156,23 +159,23 @@ func (c *Client) send(ctx context.Context, r request, out any) error {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return unreachable(err)
+		return fail(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return unreachable(err)
+		return fail(err)
 	}
 	if e := parseError(resp, data); e != nil {
 		e.Method, e.Path = r.method, r.path
-		return e
+		return e.classified()
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return unreachable(fmt.Errorf("HTTP %d without a Graph error (%q, %d bytes)",
+		return fail(fmt.Errorf("HTTP %d without a Graph error (%q, %d bytes)",
 			resp.StatusCode, resp.Header.Get("Content-Type"), len(data)))
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return unreachable(fmt.Errorf("HTTP %d with an undecodable answer: %w", resp.StatusCode, err))
+		return fail(fmt.Errorf("HTTP %d with an undecodable answer: %w", resp.StatusCode, err))
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -48,11 +47,27 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap exposes the failure as a domain error, so that the API layer can pass
-// Facebook's own text on with xerochat.ErrorMessage without knowing this
-// package.
-func (e *Error) Unwrap() error {
-	return &xerochat.Error{Code: xerochat.EUNAVAILABLE, Message: e.Message}
+// kind classifies Facebook's verdict for the rest of xerochat.
+func (e *Error) kind() string {
+	switch {
+	case e.Code == 190:
+		// The page token is invalid or expired; retrying will not help
+		// until the page is connected again.
+		return xerochat.FacebookInvalidToken
+	case e.Code == 4, e.Code == 17, e.Code == 32, e.Code == 613, e.Code >= 80000 && e.Code <= 80014:
+		// Application, user or page limits, or a business-use-case limit.
+		return xerochat.FacebookRateLimited
+	case e.Code == 10 && e.Subcode == 2018278:
+		// The person last wrote more than 24 hours ago, and no tag.
+		return xerochat.FacebookOutsideWindow
+	}
+	return xerochat.FacebookRefused
+}
+
+// classified wraps Facebook's error in the domain's failure, which keeps it
+// as the cause for logs and for errors.As.
+func (e *Error) classified() error {
+	return &xerochat.FacebookError{Kind: e.kind(), Message: e.Message, RetryAfter: e.RetryAfter, Err: e}
 }
 
 // unreachableError is a call that got no answer Facebook could have meant:
@@ -69,44 +84,10 @@ func (e *unreachableError) Error() string {
 	return fmt.Sprintf("graph: %s %s: Facebook could not be reached: %v", e.Method, e.Path, e.Err)
 }
 
-func (e *unreachableError) Unwrap() []error {
-	return []error{&xerochat.Error{Code: xerochat.EUNAVAILABLE, Message: unreachableMessage}, e.Err}
-}
+func (e *unreachableError) Unwrap() error { return e.Err }
 
-// asError finds Facebook's error in err's chain.
-func asError(err error) (*Error, bool) {
-	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
-}
-
-// IsRateLimit reports whether Facebook throttled the call: the application,
-// user or page limits (4, 17, 32, 613) or a business-use-case limit
-// (80000–80014). The caller should back off and retry later.
-func IsRateLimit(err error) bool {
-	e, ok := asError(err)
-	if !ok {
-		return false
-	}
-	switch {
-	case e.Code == 4, e.Code == 17, e.Code == 32, e.Code == 613:
-		return true
-	case e.Code >= 80000 && e.Code <= 80014:
-		return true
-	}
-	return false
-}
-
-// IsInvalidToken reports whether the page token is invalid or expired (code
-// 190); retrying will not help until the page is connected again.
-func IsInvalidToken(err error) bool {
-	e, ok := asError(err)
-	return ok && e.Code == 190
-}
-
-// IsOutsideWindow reports whether Facebook refused a message because the
-// person last wrote more than 24 hours ago and the message carried no tag.
-func IsOutsideWindow(err error) bool {
-	e, ok := asError(err)
-	return ok && e.Code == 10 && e.Subcode == 2018278
+// unreachable is the domain failure of a call that got no usable answer.
+func unreachable(method, path string, cause error) error {
+	return &xerochat.FacebookError{Kind: xerochat.FacebookUnreachable, Message: unreachableMessage,
+		Err: &unreachableError{Method: method, Path: path, Err: cause}}
 }

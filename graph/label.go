@@ -3,16 +3,11 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-)
 
-// Label is a page's custom label as Facebook lists it.
-type Label struct {
-	ID   string
-	Name string
-}
+	"github.com/xerochat/xerochat"
+)
 
 // success is the answer of calls that change something without making an
 // object: {"success":true}.
@@ -22,7 +17,7 @@ type success struct {
 
 func (s success) check(method, path string) error {
 	if !s.Success {
-		return &unreachableError{Method: method, Path: path, Err: errors.New(`answer without "success":true`)}
+		return unreachable(method, path, errors.New(`answer without "success":true`))
 	}
 	return nil
 }
@@ -41,7 +36,7 @@ func (c *Client) CreateLabel(ctx context.Context, pageToken, pageID, name string
 		return "", err
 	}
 	if out.ID == "" {
-		return "", &unreachableError{Method: http.MethodPost, Path: path, Err: errors.New("answer without an id")}
+		return "", unreachable(http.MethodPost, path, errors.New("answer without an id"))
 	}
 	return out.ID, nil
 }
@@ -74,17 +69,8 @@ func (c *Client) RemoveLabel(ctx context.Context, pageToken, labelID, psid strin
 
 // PageLabels lists every label of the page, following Facebook's cursor
 // paging to the end.
-func (c *Client) PageLabels(ctx context.Context, pageToken, pageID string) ([]Label, error) {
+func (c *Client) PageLabels(ctx context.Context, pageToken, pageID string) ([]xerochat.FacebookLabel, error) {
 	path, err := idPath("page id", pageID, "/custom_labels")
-	if err != nil {
-		return nil, err
-	}
-	return c.labels(ctx, pageToken, path)
-}
-
-// UserLabels lists the page's labels on the person with that PSID.
-func (c *Client) UserLabels(ctx context.Context, pageToken, psid string) ([]Label, error) {
-	path, err := idPath("PSID", psid, "/custom_labels")
 	if err != nil {
 		return nil, err
 	}
@@ -97,53 +83,19 @@ type labelPage struct {
 		ID   string `json:"id"`
 		Name string `json:"page_label_name"`
 	} `json:"data"`
-	Paging struct {
-		Next string `json:"next"`
-	} `json:"paging"`
+	Paging paging `json:"paging"`
 }
 
-// labels reads a custom_labels edge page after page. It stops at an empty
-// page too, because Facebook sometimes gives a next link to one.
-func (c *Client) labels(ctx context.Context, token, path string) ([]Label, error) {
-	var page labelPage
-	if err := c.get(ctx, token, path, url.Values{"fields": {"page_label_name"}}, &page); err != nil {
-		return nil, err
-	}
-	all := []Label{}
-	seen := map[string]bool{}
-	for n := 1; ; n++ {
-		for _, d := range page.Data {
-			all = append(all, Label{ID: d.ID, Name: d.Name})
-		}
-		next := page.Paging.Next
-		if next == "" || len(page.Data) == 0 {
-			return all, nil
-		}
-		if n >= maxPages || seen[next] {
-			return nil, &unreachableError{Method: http.MethodGet, Path: path,
-				Err: fmt.Errorf("paging did not end after %d pages", n)}
-		}
-		seen[next] = true
-		u, err := c.nextURL(next, token)
-		if err != nil {
-			return nil, &unreachableError{Method: http.MethodGet, Path: path, Err: err}
-		}
-		page = labelPage{}
-		if err := c.send(ctx, request{method: http.MethodGet, path: path, url: u, token: token}, &page); err != nil {
-			return nil, err
-		}
-	}
-}
+func (p *labelPage) next() string { return p.Paging.Next }
 
-// nextURL turns paging.next into a URL on BaseURL. Only its path and query
-// are kept, so that the token is never sent to a host named by an answer,
-// and the token is set afresh because a next link may lack it.
-func (c *Client) nextURL(next, token string) (string, error) {
-	u, err := url.Parse(next)
-	if err != nil {
-		return "", errors.New("malformed paging.next link")
-	}
-	q := u.Query()
-	q.Set("access_token", token)
-	return c.root() + u.EscapedPath() + "?" + q.Encode(), nil
+// labels reads a custom_labels edge to its end.
+func (c *Client) labels(ctx context.Context, token, path string) ([]xerochat.FacebookLabel, error) {
+	all := []xerochat.FacebookLabel{}
+	err := readPages(ctx, c, token, path, url.Values{"fields": {"page_label_name"}}, func(p *labelPage) int {
+		for _, d := range p.Data {
+			all = append(all, xerochat.FacebookLabel{ID: d.ID, Name: d.Name})
+		}
+		return len(p.Data)
+	})
+	return all, err
 }

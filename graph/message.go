@@ -4,25 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+
+	"github.com/xerochat/xerochat"
 )
-
-// QuickReply is a text button under a message. Facebook allows 13 per
-// message and cuts titles after 20 characters.
-type QuickReply struct {
-	Title   string
-	Payload string
-}
-
-// OutgoingMessage is a text message to one person.
-type OutgoingMessage struct {
-	PSID         string
-	Text         string
-	QuickReplies []QuickReply
-	// Tag, when set, sends the message as MESSAGE_TAG with this tag (such as
-	// "ACCOUNT_UPDATE"), which is how a page may write more than 24 hours
-	// after the person's last message.
-	Tag string
-}
 
 // sendBody is the Send API request.
 type sendBody struct {
@@ -43,12 +27,13 @@ type quickReplyBody struct {
 	Payload     string `json:"payload"`
 }
 
-// SendMessage sends m through the Send API and returns Facebook's message id.
-// Without a tag it is a RESPONSE, which Facebook accepts only within 24
-// hours of the person's last message.
-func (c *Client) SendMessage(ctx context.Context, pageToken string, m OutgoingMessage) (string, error) {
+// SendMessage sends m to psid through the Send API and returns Facebook's
+// message id. Without a tag it is a RESPONSE, which Facebook accepts only
+// within 24 hours of the person's last message. Facebook allows 13 quick
+// replies and cuts titles after 20 characters.
+func (c *Client) SendMessage(ctx context.Context, pageToken, psid string, m xerochat.Outgoing) (string, error) {
 	var body sendBody
-	body.Recipient.ID = m.PSID
+	body.Recipient.ID = psid
 	body.MessagingType = "RESPONSE"
 	if m.Tag != "" {
 		body.MessagingType = "MESSAGE_TAG"
@@ -68,7 +53,7 @@ func (c *Client) SendMessage(ctx context.Context, pageToken string, m OutgoingMe
 		return "", err
 	}
 	if out.MessageID == "" {
-		return "", &unreachableError{Method: http.MethodPost, Path: path, Err: errors.New("answer without a message_id")}
+		return "", unreachable(http.MethodPost, path, errors.New("answer without a message_id"))
 	}
 	return out.MessageID, nil
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 
 	"github.com/xerochat/xerochat"
 )
@@ -123,35 +122,17 @@ func (db *DB) CreateContact(ctx context.Context, ct *xerochat.Contact) (int64, e
 	return id, err
 }
 
-// UpdateContact applies upd to the user's contact. A present e-mail or phone
-// number cannot change; sending the same value again is not a change.
+// UpdateContact applies upd to the user's contact by the domain's rules
+// (xerochat.Contact.Apply), judged on the row as the transaction reads it.
 func (db *DB) UpdateContact(ctx context.Context, userID, id int64, upd xerochat.ContactUpdate) error {
 	return db.inTx(ctx, func(c conn) error {
 		cur, err := findContact(ctx, c, userID, id)
 		if err != nil {
 			return err
 		}
-		if upd.Email != nil && cur.Email != "" && !strings.EqualFold(*upd.Email, cur.Email) {
-			return &xerochat.Error{Code: xerochat.EINVALID, Message: "The email can not be changed once added"}
-		}
-		if upd.PhoneNumber != nil && cur.PhoneNumber != "" && *upd.PhoneNumber != cur.PhoneNumber {
-			return &xerochat.Error{Code: xerochat.EINVALID, Message: "The phone_number can not be changed once added"}
-		}
-		if upd.Email != nil && !xerochat.ValidEmail(*upd.Email) {
-			return &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgContactEmailBad}
-		}
-		next := *cur
-		if upd.FirstName != nil {
-			next.FirstName = *upd.FirstName
-		}
-		if upd.LastName != nil {
-			next.LastName = *upd.LastName
-		}
-		if upd.Email != nil && cur.Email == "" {
-			next.Email = *upd.Email
-		}
-		if upd.PhoneNumber != nil && cur.PhoneNumber == "" {
-			next.PhoneNumber = *upd.PhoneNumber
+		next, err := cur.Apply(upd)
+		if err != nil {
+			return err
 		}
 		if err := checkContactUnique(ctx, c, userID, id, next.Email, next.PhoneNumber); err != nil {
 			return err

@@ -7,7 +7,6 @@ import (
 	"github.com/xerochat/xerochat"
 )
 
-const msgNoFlowCampaign = "The flow campaign ID does not exist"
 
 // CreateFlowCampaign stores a campaign and its questions in one transaction.
 func (db *DB) CreateFlowCampaign(ctx context.Context, fc *xerochat.FlowCampaign) (int64, error) {
@@ -78,7 +77,7 @@ func loadCampaign(ctx context.Context, c conn, where string, args ...any) (*xero
 		FROM flow_campaigns WHERE `+where, args...).
 		Scan(&fc.ID, &fc.UserID, &fc.PageRef, &fc.Name, &keywords, &payloads, &fc.CompletionMessage, &created)
 	if err != nil {
-		return nil, notFound(err, msgNoFlowCampaign)
+		return nil, notFound(err, xerochat.MsgFlowNotFound)
 	}
 	fc.CreatedAt = unix(created)
 	_ = json.Unmarshal([]byte(keywords), &fc.Keywords)

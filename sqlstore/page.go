@@ -6,14 +6,6 @@ import (
 	"github.com/xerochat/xerochat"
 )
 
-// Messages of the page rules.
-const (
-	msgNoEnabledBot  = "No Enabled Bot Found"
-	msgNoSubscriber  = "No Matching Subscriber Found"
-	msgNoLabel       = "No Label Found"
-	msgPageElsewhere = "The page is connected by another user"
-)
-
 const pageColumns = `id, user_id, page_id, name, access_token, bot_enabled, error_message`
 
 func scanPage(row interface{ Scan(...any) error }) (*xerochat.Page, error) {
@@ -33,7 +25,7 @@ func (db *DB) ConnectPage(ctx context.Context, p *xerochat.Page) (*xerochat.Page
 		cur, err := scanPage(c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, p.PageID))
 		switch {
 		case err == nil && cur.UserID != p.UserID:
-			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: msgPageElsewhere}
+			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgPageElsewhere}
 		case err == nil:
 			_, err = c.exec(ctx, `UPDATE pages SET name = ?, access_token = ?, bot_enabled = ?, error_message = '' WHERE id = ?`,
 				p.Name, p.AccessToken, flag(p.BotEnabled), cur.ID)
@@ -41,7 +33,7 @@ func (db *DB) ConnectPage(ctx context.Context, p *xerochat.Page) (*xerochat.Page
 			_, err = c.insert(ctx, `INSERT INTO pages (user_id, page_id, name, access_token, bot_enabled, created_at)
 				VALUES (?, ?, ?, ?, ?, ?)`, p.UserID, p.PageID, p.Name, p.AccessToken, flag(p.BotEnabled), db.now())
 			if uniqueViolation(err, "page_id") {
-				return &xerochat.Error{Code: xerochat.ECONFLICT, Message: msgPageElsewhere}
+				return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgPageElsewhere}
 			}
 		}
 		if err != nil {
@@ -62,7 +54,7 @@ func (db *DB) FindPage(ctx context.Context, pageID string) (*xerochat.Page, erro
 
 func findPage(ctx context.Context, c conn, pageID string) (*xerochat.Page, error) {
 	p, err := scanPage(c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, pageID))
-	return p, notFound(err, msgNoEnabledBot)
+	return p, notFound(err, xerochat.MsgPageNotConnected)
 }
 
 // FindEnabledPage returns the user's page with that Facebook id if its bot
@@ -70,7 +62,7 @@ func findPage(ctx context.Context, c conn, pageID string) (*xerochat.Page, error
 func (db *DB) FindEnabledPage(ctx context.Context, userID int64, pageID string) (*xerochat.Page, error) {
 	p, err := scanPage(db.read().queryRow(ctx, `SELECT `+pageColumns+` FROM pages
 		WHERE page_id = ? AND user_id = ? AND bot_enabled = 1`, pageID, userID))
-	return p, notFound(err, msgNoEnabledBot)
+	return p, notFound(err, xerochat.MsgNoEnabledBot)
 }
 
 const subscriberColumns = `s.id, s.user_id, s.page_ref, p.page_id, p.name, s.psid, s.first_name, s.last_name, s.full_name,
@@ -104,7 +96,7 @@ func (db *DB) FindSubscriber(ctx context.Context, userID int64, psid, pageID str
 	c := db.read()
 	s, err := scanSubscriber(c.queryRow(ctx, q+` ORDER BY s.id LIMIT 1`, args...))
 	if err != nil {
-		return nil, notFound(err, msgNoSubscriber)
+		return nil, notFound(err, xerochat.MsgSubscriberNotFound)
 	}
 	rows, err := c.query(ctx, `SELECT l.label_id FROM subscriber_labels sl JOIN labels l ON l.id = sl.label_ref
 		WHERE sl.subscriber_id = ? ORDER BY l.id`, s.ID)
@@ -183,7 +175,7 @@ func (db *DB) ListLabels(ctx context.Context, pageRef int64) ([]*xerochat.Label,
 func (db *DB) FindLabelByName(ctx context.Context, pageRef int64, name string) (*xerochat.Label, error) {
 	l, err := scanLabel(db.read().queryRow(ctx, `SELECT `+labelColumns+` FROM labels
 		WHERE page_ref = ? AND name = ? ORDER BY id LIMIT 1`, pageRef, name))
-	return l, notFound(err, msgNoLabel)
+	return l, notFound(err, xerochat.MsgLabelNotFound)
 }
 
 // FindLabels resolves Facebook label ids of one page, keeping their order.
@@ -193,7 +185,7 @@ func (db *DB) FindLabels(ctx context.Context, pageRef int64, labelIDs []string) 
 	for _, id := range labelIDs {
 		l, err := scanLabel(c.queryRow(ctx, `SELECT `+labelColumns+` FROM labels WHERE page_ref = ? AND label_id = ?`, pageRef, id))
 		if err != nil {
-			return nil, notFound(err, msgNoLabel)
+			return nil, notFound(err, xerochat.MsgLabelNotFound)
 		}
 		out = append(out, l)
 	}

@@ -11,13 +11,6 @@ import (
 	"github.com/xerochat/xerochat"
 )
 
-// Messages of the user rules.
-const (
-	msgNoUser        = "No Matching User Found"
-	msgNoPackage     = "Package ID not found"
-	msgEmailExists   = "Email already exists"
-	msgInvalidAPIKey = "Either API Key Invalid or Member Validity Expired"
-)
 
 const userColumns = `id, name, email, mobile, address, user_type, status, deleted,
 	add_date, last_login_at, last_login_ip, expired_date, package_id`
@@ -48,7 +41,7 @@ func (db *DB) FindUserByAPIKey(ctx context.Context, key string) (*xerochat.User,
 	if err == nil && subtle.ConstantTimeCompare([]byte(stored), []byte(digest)) != 1 {
 		err = sql.ErrNoRows
 	}
-	return u, notFound(err, msgInvalidAPIKey)
+	return u, notFound(err, xerochat.MsgKeyInvalid)
 }
 
 // FindUser returns the non-deleted user matching every set field of f.
@@ -65,18 +58,18 @@ func findUser(ctx context.Context, c conn, f xerochat.UserFilter) (*xerochat.Use
 		where, args = append(where, "email_key = ?"), append(args, xerochat.NormalizeEmail(f.Email))
 	}
 	if len(args) == 0 {
-		return nil, &xerochat.Error{Code: xerochat.EINVALID, Message: "Provide either user ID or Email to filter"}
+		return nil, &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgUserFilterRequired}
 	}
 	row := c.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+strings.Join(where, " AND "), args...)
 	u, err := scanUser(row)
-	return u, notFound(err, msgNoUser)
+	return u, notFound(err, xerochat.MsgUserNotFound)
 }
 
 // CreateUser stores a new active user with a bcrypt-hashed password.
 func (db *DB) CreateUser(ctx context.Context, nu xerochat.NewUser) (int64, error) {
 	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), bcrypt.DefaultCost)
 	if err != nil {
-		return 0, &xerochat.Error{Code: xerochat.EINVALID, Message: "The password is too long"}
+		return 0, &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgUserPasswordTooLong}
 	}
 	if nu.Type == "" {
 		nu.Type = xerochat.UserTypeMember
@@ -91,7 +84,7 @@ func (db *DB) CreateUser(ctx context.Context, nu xerochat.NewUser) (int64, error
 			nu.Name, nu.Email, xerochat.NormalizeEmail(nu.Email), nu.Mobile, nu.Address, string(hash),
 			nu.Type, db.now(), nu.ExpiredDate, nu.PackageID)
 		if uniqueViolation(err, "email_key") {
-			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: msgEmailExists}
+			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgUserEmailTaken}
 		}
 		return err
 	})
@@ -101,7 +94,7 @@ func (db *DB) CreateUser(ctx context.Context, nu xerochat.NewUser) (int64, error
 func checkPackage(ctx context.Context, c conn, id int64) error {
 	var one int
 	err := c.queryRow(ctx, `SELECT 1 FROM packages WHERE id = ? AND deleted = 0`, id).Scan(&one)
-	return notFound(err, msgNoPackage)
+	return notFound(err, xerochat.MsgPackageNotFound)
 }
 
 // UpdateUser sets the given fields of a non-deleted user.
@@ -133,14 +126,14 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, upd xerochat.UserUpdate)
 			add("status", *upd.Status)
 		}
 		if len(set) == 0 {
-			return &xerochat.Error{Code: xerochat.EINVALID, Message: "Provide at least one field to update"}
+			return &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgUserNoUpdate}
 		}
 		res, err := c.exec(ctx, `UPDATE users SET `+strings.Join(set, ", ")+` WHERE id = ? AND deleted = 0`, append(args, id)...)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return xerochat.Errorf(xerochat.ENOTFOUND, "User not found with the ID: %d", id)
+			return xerochat.Errorf(xerochat.ENOTFOUND, xerochat.MsgUserIDNotFound, id)
 		}
 		return nil
 	})
@@ -155,7 +148,7 @@ func (db *DB) RotateAPIKey(ctx context.Context, userID int64) (string, error) {
 		return "", err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return "", &xerochat.Error{Code: xerochat.ENOTFOUND, Message: msgNoUser}
+		return "", &xerochat.Error{Code: xerochat.ENOTFOUND, Message: xerochat.MsgUserNotFound}
 	}
 	return key, nil
 }

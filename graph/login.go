@@ -1,0 +1,135 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/xerochat/xerochat"
+)
+
+// tokenAnswer is the answer of both oauth/access_token exchanges.
+type tokenAnswer struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+}
+
+// oauthToken calls oauth/access_token with the app's credentials. The
+// secret travels in the query as Facebook documents it; like the token, it
+// never appears in an error text.
+func (c *Client) oauthToken(ctx context.Context, q url.Values) (string, error) {
+	const path = "/oauth/access_token"
+	q.Set("client_id", c.AppID)
+	q.Set("client_secret", c.AppSecret)
+	var out tokenAnswer
+	err := c.send(ctx, request{method: http.MethodGet, path: path, url: c.endpoint(path, q), token: c.AppSecret}, &out)
+	if err != nil {
+		return "", err
+	}
+	if out.AccessToken == "" {
+		return "", unreachable(http.MethodGet, path, errors.New("answer without an access_token"))
+	}
+	return out.AccessToken, nil
+}
+
+// ExchangeCode turns a Facebook Login code into a user token; redirectURI
+// must be the one the dialog was opened with.
+func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (string, error) {
+	return c.oauthToken(ctx, url.Values{"code": {code}, "redirect_uri": {redirectURI}})
+}
+
+// LongLivedToken exchanges a user token for a long-lived one.
+func (c *Client) LongLivedToken(ctx context.Context, userToken string) (string, error) {
+	return c.oauthToken(ctx, url.Values{"grant_type": {"fb_exchange_token"}, "fb_exchange_token": {userToken}})
+}
+
+// Permissions lists the permissions the person granted.
+func (c *Client) Permissions(ctx context.Context, userToken string) ([]string, error) {
+	var out struct {
+		Data []struct {
+			Permission string `json:"permission"`
+			Status     string `json:"status"`
+		} `json:"data"`
+	}
+	if err := c.get(ctx, userToken, "/me/permissions", url.Values{}, &out); err != nil {
+		return nil, err
+	}
+	var granted []string
+	for _, p := range out.Data {
+		if p.Status == "granted" {
+			granted = append(granted, p.Permission)
+		}
+	}
+	return granted, nil
+}
+
+// accountsPage is one page of a me/accounts listing.
+type accountsPage struct {
+	Data []struct {
+		ID          string   `json:"id"`
+		Name        string   `json:"name"`
+		AccessToken string   `json:"access_token"`
+		Tasks       []string `json:"tasks"`
+	} `json:"data"`
+	Paging paging `json:"paging"`
+}
+
+func (p *accountsPage) next() string { return p.Paging.Next }
+
+// UserPages lists the pages the person manages, with their page tokens,
+// following Facebook's cursor paging to the end.
+func (c *Client) UserPages(ctx context.Context, userToken string) ([]xerochat.FacebookPage, error) {
+	const path = "/me/accounts"
+	var all []xerochat.FacebookPage
+	err := readPages(ctx, c, userToken, path, url.Values{"fields": {"id,name,access_token,tasks"}}, func(raw *accountsPage) int {
+		for _, d := range raw.Data {
+			all = append(all, xerochat.FacebookPage{ID: d.ID, Name: d.Name, AccessToken: d.AccessToken, Tasks: d.Tasks})
+		}
+		return len(raw.Data)
+	})
+	return all, err
+}
+
+// Me checks a token and returns the id and name it belongs to.
+func (c *Client) Me(ctx context.Context, token string) (id, name string, err error) {
+	var out struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	if err := c.get(ctx, token, "/me", url.Values{"fields": {"id,name"}}, &out); err != nil {
+		return "", "", err
+	}
+	if out.ID == "" {
+		return "", "", unreachable(http.MethodGet, "/me", errors.New("answer without an id"))
+	}
+	return out.ID, out.Name, nil
+}
+
+// SubscribeApp subscribes the app to the page's webhook fields.
+func (c *Client) SubscribeApp(ctx context.Context, pageToken, pageID string, fields []string) error {
+	path, err := idPath("page id", pageID, "/subscribed_apps")
+	if err != nil {
+		return err
+	}
+	var out success
+	if err := c.postForm(ctx, pageToken, path, url.Values{"subscribed_fields": {strings.Join(fields, ",")}}, &out); err != nil {
+		return err
+	}
+	return out.check(http.MethodPost, path)
+}
+
+// UnsubscribeApp ends the app's subscription to the page's webhook.
+func (c *Client) UnsubscribeApp(ctx context.Context, pageToken, pageID string) error {
+	path, err := idPath("page id", pageID, "/subscribed_apps")
+	if err != nil {
+		return err
+	}
+	var out success
+	if err := c.delete(ctx, pageToken, path, url.Values{}, &out); err != nil {
+		return err
+	}
+	return out.check(http.MethodDelete, path)
+}
