@@ -102,52 +102,6 @@ func TestTokenKinds(t *testing.T) {
 	}
 }
 
-func TestSubscribedAppsWire(t *testing.T) {
-	s := loginServer(t)
-	s.SetApp("777", "other-secret")
-	list := func() string {
-		t.Helper()
-		a := call(t, s, "GET", "/v21.0/p1/subscribed_apps", url.Values{"access_token": {token1}}, "")
-		if a.status != 200 {
-			t.Fatalf("list: %d %s", a.status, a.raw)
-		}
-		return strings.TrimSpace(a.raw)
-	}
-	if got := list(); got != `{"data":[]}` {
-		t.Errorf("before: %s", got)
-	}
-	// Fields in the query, as Facebook documents it.
-	a := call(t, s, "POST", "/v21.0/p1/subscribed_apps?subscribed_fields=messages,messaging_postbacks",
-		url.Values{"access_token": {token1}}, "")
-	if a.status != 200 || a.body["success"] != true {
-		t.Fatalf("subscribe: %d %s", a.status, a.raw)
-	}
-	if got := list(); got != `{"data":[{"id":"777","name":"XeroChat","subscribed_fields":["messages","messaging_postbacks"]}]}` {
-		t.Errorf("after subscribe: %s", got)
-	}
-	if fields, ok := s.Subscription("p1"); !ok || !slices.Equal(fields, []string{"messages", "messaging_postbacks"}) {
-		t.Errorf("Subscription = %v, %v", fields, ok)
-	}
-	if _, ok := s.Subscription("p2"); ok {
-		t.Error("p2 subscribed")
-	}
-	a = call(t, s, "POST", "/v21.0/p1/subscribed_apps", url.Values{"access_token": {token1}, "subscribed_fields": {"messages,bogus"}}, "")
-	if e := graphError(t, a); e["code"] != float64(100) || !strings.Contains(e["message"].(string), `got "bogus"`) {
-		t.Errorf("unknown field: %s", a.raw)
-	}
-	for range 2 { // unsubscribing twice succeeds twice
-		if a := call(t, s, "DELETE", "/v21.0/p1/subscribed_apps", url.Values{"access_token": {token1}}, ""); a.status != 200 || a.body["success"] != true {
-			t.Errorf("unsubscribe: %d %s", a.status, a.raw)
-		}
-	}
-	if got := list(); got != `{"data":[]}` {
-		t.Errorf("after unsubscribe: %s", got)
-	}
-	if _, ok := s.Subscription("p1"); ok {
-		t.Error("still subscribed")
-	}
-}
-
 func TestExpireToken(t *testing.T) {
 	s := loginServer(t)
 	user := userToken(t, s)

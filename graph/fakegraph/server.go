@@ -5,7 +5,7 @@
 //
 // It also plays Facebook Login: the OAuth dialog a browser is sent to, the
 // code and token exchanges, the person's permissions and pages, and the
-// app's webhook subscription on each page; see Manager.
+// app's webhook subscription on each page; see AddManager.
 //
 // Every method is safe for concurrent use.
 package fakegraph
@@ -40,10 +40,12 @@ type Server struct {
 	lastID   int64
 	pageSize int
 	window   bool
-	down     bool
-	failures []*failure
-	calls    []Call
-	sent     []SentMessage
+	// requireSub makes Person deliver only what the page subscribed to.
+	requireSub bool
+	down       bool
+	failures   []*failure
+	calls      []Call
+	sent       []SentMessage
 }
 
 // Profile is what the fake knows about a Messenger user. Only the fields
