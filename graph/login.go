@@ -10,6 +10,24 @@ import (
 	"github.com/xerochat/xerochat"
 )
 
+// DefaultDialogURL is where Facebook Login's dialog lives: on Facebook's
+// web host, not on the Graph host.
+const DefaultDialogURL = "https://www.facebook.com"
+
+// DialogURL is the address of Facebook Login's dialog to send the browser
+// to: dialogBase (DefaultDialogURL when empty; a fake Facebook's URL in
+// tests) with the client's version, asking for scope with the code flow.
+// state comes back unchanged to redirectURI and must be bound to the
+// person's session, so that a callback forged by another site is refused.
+func (c *Client) DialogURL(dialogBase, redirectURI, state string, scope []string) string {
+	if dialogBase == "" {
+		dialogBase = DefaultDialogURL
+	}
+	q := url.Values{"client_id": {c.AppID}, "redirect_uri": {redirectURI}, "state": {state},
+		"response_type": {"code"}, "scope": {strings.Join(scope, ",")}}
+	return strings.TrimRight(dialogBase, "/") + "/" + c.Version + "/dialog/oauth?" + q.Encode()
+}
+
 // tokenAnswer is the answer of both oauth/access_token exchanges.
 type tokenAnswer struct {
 	AccessToken string `json:"access_token"`

@@ -34,10 +34,9 @@ func loginSetup(t *testing.T) (*fakegraph.Server, *graph.Client) {
 // and returns the code handed to redirectURI.
 func loginCode(t *testing.T, fb *fakegraph.Server) string {
 	t.Helper()
-	appID, _ := fb.App()
-	q := url.Values{"client_id": {appID}, "redirect_uri": {redirectURI}, "state": {"st-1"},
-		"response_type": {"code"}, "scope": {strings.Join(xerochat.LoginPermissions, ",")}}
-	back, err := fb.Continue(fb.URL() + "/v21.0/dialog/oauth?" + q.Encode())
+	c := graph.New(fb.URL(), "")
+	c.AppID, _ = fb.App()
+	back, err := fb.Continue(c.DialogURL(fb.URL(), redirectURI, "st-1", xerochat.LoginPermissions))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +66,24 @@ func graphCode(t *testing.T, err error) (int, int) {
 		t.Fatalf("%v holds no *graph.Error", err)
 	}
 	return e.Code, e.Subcode
+}
+
+func TestDialogURL(t *testing.T) {
+	c := graph.New("", "v22.0")
+	c.AppID = "42"
+	u, err := url.Parse(c.DialogURL("", "https://x.example/cb?a=1", "s&t", []string{"pages_show_list", "pages_messaging"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if u.Scheme+"://"+u.Host+u.Path != "https://www.facebook.com/v22.0/dialog/oauth" || q.Get("client_id") != "42" ||
+		q.Get("redirect_uri") != "https://x.example/cb?a=1" || q.Get("state") != "s&t" || q.Get("response_type") != "code" ||
+		q.Get("scope") != "pages_show_list,pages_messaging" {
+		t.Errorf("DialogURL = %s", u)
+	}
+	if got := c.DialogURL("http://fake/", "r", "s", nil); !strings.HasPrefix(got, "http://fake/v22.0/dialog/oauth?") {
+		t.Errorf("DialogURL on a fake = %s", got)
+	}
 }
 
 func TestExchangeCode(t *testing.T) {
