@@ -19,12 +19,15 @@ const DefaultDialogURL = "https://www.facebook.com"
 // tests) with the client's version, asking for scope with the code flow.
 // state comes back unchanged to redirectURI and must be bound to the
 // person's session, so that a callback forged by another site is refused.
+// auth_type=rerequest is always set because without it Facebook never asks
+// again for a permission the person declined once, and a person who
+// unticked one could not fix it by logging in again.
 func (c *Client) DialogURL(dialogBase, redirectURI, state string, scope []string) string {
 	if dialogBase == "" {
 		dialogBase = DefaultDialogURL
 	}
 	q := url.Values{"client_id": {c.AppID}, "redirect_uri": {redirectURI}, "state": {state},
-		"response_type": {"code"}, "scope": {strings.Join(scope, ",")}}
+		"response_type": {"code"}, "scope": {strings.Join(scope, ",")}, "auth_type": {"rerequest"}}
 	return strings.TrimRight(dialogBase, "/") + "/" + c.Version + "/dialog/oauth?" + q.Encode()
 }
 

@@ -78,7 +78,7 @@ func TestDialogURL(t *testing.T) {
 	q := u.Query()
 	if u.Scheme+"://"+u.Host+u.Path != "https://www.facebook.com/v22.0/dialog/oauth" || q.Get("client_id") != "42" ||
 		q.Get("redirect_uri") != "https://x.example/cb?a=1" || q.Get("state") != "s&t" || q.Get("response_type") != "code" ||
-		q.Get("scope") != "pages_show_list,pages_messaging" {
+		q.Get("scope") != "pages_show_list,pages_messaging" || q.Get("auth_type") != "rerequest" {
 		t.Errorf("DialogURL = %s", u)
 	}
 	if got := c.DialogURL("http://fake/", "r", "s", nil); !strings.HasPrefix(got, "http://fake/v22.0/dialog/oauth?") {
@@ -202,9 +202,19 @@ func TestPermissions(t *testing.T) {
 			}
 		})
 	}
-	_, c := loginSetup(t)
+	fb, c := loginSetup(t)
 	if _, err := c.Permissions(context.Background(), token); xerochat.FacebookErrorKind(err) != xerochat.FacebookRefused {
 		t.Errorf("permissions of a page token: %v", err)
+	}
+
+	// A person who declined can grant on a later login, because
+	// DialogURL asks again (auth_type=rerequest).
+	fb.Decline(adminID, "pages_messaging")
+	userToken(t, fb, c)
+	fb.Decline(adminID)
+	got, err := c.Permissions(context.Background(), userToken(t, fb, c))
+	if err != nil || !slices.Contains(got, "pages_messaging") {
+		t.Errorf("after granting on a second login: %v, %v", got, err)
 	}
 }
 

@@ -148,7 +148,8 @@ func (s *Server) LogIn(managerID string) {
 
 // Decline makes the person untick these permissions in the dialog: they are
 // declined and the others requested are granted. Decline with none makes
-// them grant everything again.
+// them grant everything again; but, as on Facebook, a permission declined
+// in an earlier dialog is asked for again only with auth_type=rerequest.
 func (s *Server) Decline(managerID string, permissions ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -185,6 +186,7 @@ type dialogRequest struct {
 	RedirectURI string
 	State       string
 	Scope       string
+	AuthType    string
 	AppName     string
 	Person      string
 	Permissions []dialogPermission
@@ -194,6 +196,9 @@ type dialogRequest struct {
 type dialogPermission struct {
 	Name    string
 	Granted bool
+	// Skipped marks a permission declined before, which Facebook does not
+	// ask for again unless the dialog says auth_type=rerequest.
+	Skipped bool
 }
 
 // checkDialog validates a dialog request as Facebook does before showing
@@ -217,12 +222,17 @@ func (s *Server) checkDialog(rq *request) (*dialogRequest, int, string) {
 		return nil, http.StatusUnauthorized, "Log in to Facebook: no one is logged in to the fake (call LogIn)."
 	}
 	d := &dialogRequest{Action: "/dialog/oauth", ClientID: s.app.id, RedirectURI: p.Get("redirect_uri"),
-		State: p.Get("state"), Scope: p.Get("scope"), AppName: s.app.name, Person: m.name, manager: m}
+		State: p.Get("state"), Scope: p.Get("scope"), AuthType: p.Get("auth_type"), AppName: s.app.name,
+		Person: m.name, manager: m}
 	if rq.version != "" {
 		d.Action = "/" + rq.version + d.Action
 	}
 	for _, name := range strings.FieldsFunc(d.Scope, func(r rune) bool { return r == ',' || r == ' ' }) {
-		d.Permissions = append(d.Permissions, dialogPermission{Name: name, Granted: !m.declines[name]})
+		dp := dialogPermission{Name: name, Granted: !m.declines[name]}
+		if m.status(name) == "declined" && d.AuthType != "rerequest" {
+			dp.Granted, dp.Skipped = false, true
+		}
+		d.Permissions = append(d.Permissions, dp)
 	}
 	return d, http.StatusOK, ""
 }
@@ -235,13 +245,14 @@ var dialogPage = template.Must(template.New("dialog").Parse(`<!doctype html>
 <h1>{{.AppName}} is requesting access to your Facebook account</h1>
 <p>You are logged in as {{.Person}}.</p>
 <ul>
-{{range .Permissions}}<li>{{.Name}}{{if not .Granted}}: you will not allow this{{end}}</li>
+{{range .Permissions}}<li>{{.Name}}{{if .Skipped}}: declined before, not asked again{{else if not .Granted}}: you will not allow this{{end}}</li>
 {{end}}</ul>
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="client_id" value="{{.ClientID}}">
 <input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
 <input type="hidden" name="state" value="{{.State}}">
 <input type="hidden" name="scope" value="{{.Scope}}">
+<input type="hidden" name="auth_type" value="{{.AuthType}}">
 <input type="hidden" name="response_type" value="code">
 <button type="submit" name="choice" value="continue">Continue</button>
 <button type="submit" name="choice" value="cancel">Cancel</button>

@@ -220,12 +220,35 @@ func TestDialogPartialGrant(t *testing.T) {
 	if e := graphError(t, sub); e["code"] != float64(200) {
 		t.Errorf("subscribe without pages_manage_metadata: %s", sub.raw)
 	}
-	// Granting it in a later login lifts the refusal.
+	// A later dialog does not ask again for what was declined...
 	s.Decline("ada")
+	_, page := browse(t, "GET", s.URL()+"/dialog/oauth", dialogQuery(s, "st"))
+	if !strings.Contains(page, "<li>pages_manage_metadata: declined before, not asked again</li>") {
+		t.Errorf("second dialog:\n%s", page)
+	}
 	userToken(t, s)
+	if status(s, "pages_manage_metadata") != "declined" {
+		t.Error("a dialog without auth_type=rerequest granted a declined permission")
+	}
+	// ...unless it says auth_type=rerequest; then granting lifts the refusal.
+	q := dialogQuery(s, "st")
+	q.Set("auth_type", "rerequest")
+	if _, err := s.Continue(s.URL() + "/dialog/oauth?" + q.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	if status(s, "pages_manage_metadata") != "granted" {
+		t.Error("rerequest did not grant")
+	}
 	sub = call(t, s, "POST", "/v21.0/p1/subscribed_apps",
 		url.Values{"access_token": {s.PageToken("ada", "p1")}, "subscribed_fields": {"messages"}}, "")
 	if sub.status != 200 {
 		t.Errorf("subscribe after granting: %s", sub.raw)
 	}
+}
+
+// status reads Ada's permission as the fake records it.
+func status(s *Server, perm string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.managers["ada"].status(perm)
 }
