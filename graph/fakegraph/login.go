@@ -28,7 +28,12 @@ const codeLifetime = 10 * time.Minute
 // gives when the test names none.
 var defaultTasks = []string{"ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"}
 
-type app struct{ id, secret, name string }
+type app struct {
+	id, secret, name string
+	// redirectURIs are the Valid OAuth Redirect URIs of the app's
+	// settings; none means any absolute http(s) URL.
+	redirectURIs []string
+}
 
 // manager is a Facebook person who logs in to the app with Facebook Login
 // and manages pages.
@@ -86,6 +91,15 @@ func (s *Server) App() (id, secret string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.app.id, s.app.secret
+}
+
+// SetRedirectURIs sets the app's Valid OAuth Redirect URIs: the dialog then
+// refuses ("URL Blocked") any other redirect_uri, compared exactly, as with
+// Facebook's strict mode. With none, any absolute http(s) URL is allowed.
+func (s *Server) SetRedirectURIs(uris ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.app.redirectURIs = slices.Clone(uris)
 }
 
 // AddManager adds a Facebook person who can log in with Facebook Login
@@ -210,7 +224,8 @@ func (s *Server) checkDialog(rq *request) (*dialogRequest, int, string) {
 		return nil, http.StatusBadRequest, "Invalid App ID: The provided app ID does not look like a valid app ID."
 	}
 	u, err := url.Parse(p.Get("redirect_uri"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		len(s.app.redirectURIs) > 0 && !slices.Contains(s.app.redirectURIs, p.Get("redirect_uri")) {
 		return nil, http.StatusBadRequest, "URL Blocked: This redirect failed because the redirect URI is not " +
 			"whitelisted in the app's Client OAuth Settings."
 	}

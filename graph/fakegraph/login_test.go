@@ -114,6 +114,16 @@ func TestDialogContinue(t *testing.T) {
 	}
 }
 
+// TestRegisteredRedirect: a redirect_uri among the app's Valid OAuth
+// Redirect URIs passes the dialog.
+func TestRegisteredRedirect(t *testing.T) {
+	s := loginServer(t)
+	s.SetRedirectURIs("https://xerochat.example/other", callback)
+	if _, err := s.Continue(s.URL() + "/dialog/oauth?" + dialogQuery(s, "st").Encode()); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestDialogCancel(t *testing.T) {
 	s := loginServer(t)
 	back, err := s.Cancel(s.URL() + "/v21.0/dialog/oauth?" + dialogQuery(s, "state-7").Encode())
@@ -140,6 +150,7 @@ func TestDialogRefusals(t *testing.T) {
 		{"unknown client", func(_ *Server, q url.Values) { q.Set("client_id", "999") }, 400, "Invalid App ID"},
 		{"no client", func(_ *Server, q url.Values) { q.Del("client_id") }, 400, "Invalid App ID"},
 		{"relative redirect", func(_ *Server, q url.Values) { q.Set("redirect_uri", "/callback") }, 400, "URL Blocked"},
+		{"unregistered redirect", func(s *Server, _ url.Values) { s.SetRedirectURIs("https://xerochat.example/other") }, 400, "URL Blocked"},
 		{"token flow", func(_ *Server, q url.Values) { q.Set("response_type", "token") }, 400, "response_type"},
 		{"nobody logged in", func(s *Server, _ url.Values) { s.LogIn("") }, 401, "no one is logged in"},
 		{"no choice", func(_ *Server, q url.Values) { q.Set("choice", "maybe") }, 400, "Continue or Cancel"},
