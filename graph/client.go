@@ -82,14 +82,16 @@ func New(baseURL, version string) *Client {
 }
 
 // request is one HTTP exchange with Facebook. path is the call as the errors
-// name it: no version and no query, hence no token.
+// name it: no version and no query, hence no token. secrets are the values
+// of the request (tokens, the app secret, a login code) that an error text
+// must never hold.
 type request struct {
 	method      string
 	path        string
 	url         string
 	contentType string
 	body        []byte
-	token       string
+	secrets     []string
 }
 
 // root is where versioned paths start.
@@ -101,12 +103,12 @@ func (c *Client) endpoint(path string, q url.Values) string {
 
 func (c *Client) get(ctx context.Context, token, path string, q url.Values, out any) error {
 	q.Set("access_token", token)
-	return c.send(ctx, request{method: http.MethodGet, path: path, url: c.endpoint(path, q), token: token}, out)
+	return c.send(ctx, request{method: http.MethodGet, path: path, url: c.endpoint(path, q), secrets: []string{token}}, out)
 }
 
 func (c *Client) delete(ctx context.Context, token, path string, q url.Values, out any) error {
 	q.Set("access_token", token)
-	return c.send(ctx, request{method: http.MethodDelete, path: path, url: c.endpoint(path, q), token: token}, out)
+	return c.send(ctx, request{method: http.MethodDelete, path: path, url: c.endpoint(path, q), secrets: []string{token}}, out)
 }
 
 func (c *Client) postForm(ctx context.Context, token, path string, form url.Values, out any) error {
@@ -117,7 +119,7 @@ func (c *Client) postForm(ctx context.Context, token, path string, form url.Valu
 		url:         c.root() + "/" + c.Version + path,
 		contentType: "application/x-www-form-urlencoded",
 		body:        []byte(form.Encode()),
-		token:       token,
+		secrets:     []string{token},
 	}, out)
 }
 
@@ -134,13 +136,13 @@ func (c *Client) postJSON(ctx context.Context, token, path string, v, out any) e
 		url:         c.endpoint(path, url.Values{"access_token": {token}}),
 		contentType: "application/json",
 		body:        body,
-		token:       token,
+		secrets:     []string{token},
 	}, out)
 }
 
 // send performs r and decodes a successful answer into out.
 func (c *Client) send(ctx context.Context, r request, out any) error {
-	fail := func(cause error) error { return unreachable(r.method, r.path, redact(cause, r.token)) }
+	fail := func(cause error) error { return unreachable(r.method, r.path, redact(cause, r.secrets)) }
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
@@ -235,16 +237,22 @@ func regainAccess(h http.Header) time.Duration {
 	return time.Duration(longest * float64(time.Minute))
 }
 
-// redact strips the token from a transport error. *url.Error repeats the
+// redact strips the secrets from a transport error. *url.Error repeats the
 // whole request URL, query and token included, so only its cause is kept;
 // the replacement guards any other error that might quote the URL.
-func redact(err error, token string) error {
+func redact(err error, secrets []string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	if token != "" && strings.Contains(err.Error(), token) {
-		return errors.New(strings.ReplaceAll(err.Error(), token, "REDACTED"))
+	text := err.Error()
+	for _, s := range secrets {
+		if s != "" {
+			text = strings.ReplaceAll(text, s, "REDACTED")
+		}
+	}
+	if text != err.Error() {
+		return errors.New(text)
 	}
 	return err
 }

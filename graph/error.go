@@ -50,9 +50,10 @@ func (e *Error) Error() string {
 // kind classifies Facebook's verdict for the rest of xerochat.
 func (e *Error) kind() string {
 	switch {
-	case e.Code == 190:
-		// The page token is invalid or expired; retrying will not help
-		// until the page is connected again.
+	case e.Code == 190, e.Code == 102:
+		// The token is invalid, expired or revoked (102 is the older
+		// "API session" form of the same verdict); retrying will not
+		// help until the person logs in and connects the page again.
 		return xerochat.FacebookInvalidToken
 	case e.Code == 4, e.Code == 17, e.Code == 32, e.Code == 613, e.Code >= 80000 && e.Code <= 80014:
 		// Application, user or page limits, or a business-use-case limit.

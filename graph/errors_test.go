@@ -38,17 +38,41 @@ func methods(labelID string) []method {
 			_, err := c.PageLabels(ctx, tok, pageID)
 			return err
 		}},
-		{"UserLabels", "GET", "/custom_labels", func(ctx context.Context, c *graph.Client, tok string) error {
-			_, err := c.UserLabels(ctx, tok, psid)
-			return err
-		}},
 		{"UserProfile", "GET", "/" + psid, func(ctx context.Context, c *graph.Client, tok string) error {
 			_, err := c.UserProfile(ctx, tok, psid)
 			return err
 		}},
 		{"SendMessage", "POST", "/me/messages", func(ctx context.Context, c *graph.Client, tok string) error {
-			_, err := c.SendMessage(ctx, tok, graph.OutgoingMessage{PSID: psid, Text: "hi"})
+			_, err := c.SendMessage(ctx, tok, psid, xerochat.Outgoing{Text: "hi"})
 			return err
+		}},
+		// For the exchanges, tok stands for the code and the user token
+		// being exchanged, which must stay out of error texts too.
+		{"ExchangeCode", "GET", "/oauth/access_token", func(ctx context.Context, c *graph.Client, tok string) error {
+			_, err := c.ExchangeCode(ctx, tok, "https://xerochat.example/login/callback")
+			return err
+		}},
+		{"LongLivedToken", "GET", "/oauth/access_token", func(ctx context.Context, c *graph.Client, tok string) error {
+			_, err := c.LongLivedToken(ctx, tok)
+			return err
+		}},
+		{"Permissions", "GET", "/me/permissions", func(ctx context.Context, c *graph.Client, tok string) error {
+			_, err := c.Permissions(ctx, tok)
+			return err
+		}},
+		{"UserPages", "GET", "/me/accounts", func(ctx context.Context, c *graph.Client, tok string) error {
+			_, err := c.UserPages(ctx, tok)
+			return err
+		}},
+		{"Me", "GET", "/me", func(ctx context.Context, c *graph.Client, tok string) error {
+			_, _, err := c.Me(ctx, tok)
+			return err
+		}},
+		{"SubscribeApp", "POST", "/subscribed_apps", func(ctx context.Context, c *graph.Client, tok string) error {
+			return c.SubscribeApp(ctx, tok, pageID, xerochat.WebhookFields)
+		}},
+		{"UnsubscribeApp", "DELETE", "/subscribed_apps", func(ctx context.Context, c *graph.Client, tok string) error {
+			return c.UnsubscribeApp(ctx, tok, pageID)
 		}},
 	}
 }
@@ -57,20 +81,28 @@ func TestFacebookErrors(t *testing.T) {
 	custom := func(code int, msg string) fakegraph.FBError {
 		return fakegraph.FBError{HTTPStatus: 400, Code: code, Type: "OAuthException", Message: msg}
 	}
+	const (
+		refused = xerochat.FacebookRefused
+		expired = xerochat.FacebookInvalidToken
+		limited = xerochat.FacebookRateLimited
+		window  = xerochat.FacebookOutsideWindow
+	)
 	tests := []struct {
 		name                          string
 		inject                        fakegraph.FBError
-		rateLimit, token, window      bool
+		kind                          string
 		wantStatus, wantCode, wantSub int
 	}{
-		{"invalid PSID", fakegraph.ErrInvalidPSID(), false, false, false, 400, 100, 0},
-		{"invalid token", fakegraph.ErrInvalidToken(), false, true, false, 400, 190, 0},
-		{"rate limit 4", fakegraph.ErrRateLimit(), true, false, false, 400, 4, 0},
-		{"rate limit 17", custom(17, "(#17) User request limit reached"), true, false, false, 400, 17, 0},
-		{"rate limit 32", custom(32, "(#32) Page request limit reached"), true, false, false, 400, 32, 0},
-		{"rate limit 613", custom(613, "(#613) Calls to this api have exceeded the rate limit."), true, false, false, 400, 613, 0},
-		{"outside window", fakegraph.ErrOutsideWindow(), false, false, true, 400, 10, 2018278},
-		{"label terms", fakegraph.ErrLabelTerms(), false, false, false, 500, 2, 2018344},
+		{"invalid PSID", fakegraph.ErrInvalidPSID(), refused, 400, 100, 0},
+		{"invalid token", fakegraph.ErrInvalidToken(), expired, 400, 190, 0},
+		{"old session error", custom(102, "Session key invalid or no longer valid"), expired, 400, 102, 0},
+		{"rate limit 4", fakegraph.ErrRateLimit(), limited, 400, 4, 0},
+		{"rate limit 17", custom(17, "(#17) User request limit reached"), limited, 400, 17, 0},
+		{"rate limit 32", custom(32, "(#32) Page request limit reached"), limited, 400, 32, 0},
+		{"rate limit 613", custom(613, "(#613) Calls to this api have exceeded the rate limit."), limited, 400, 613, 0},
+		{"business use case limit", custom(80006, "(#80006) There have been too many messenger api calls"), limited, 400, 80006, 0},
+		{"outside window", fakegraph.ErrOutsideWindow(), window, 400, 10, 2018278},
+		{"label terms", fakegraph.ErrLabelTerms(), refused, 500, 2, 2018344},
 	}
 	for _, tt := range tests {
 		for _, m := range methods("1234") {
@@ -84,9 +116,12 @@ func TestFacebookErrors(t *testing.T) {
 				if got := xerochat.ErrorCode(err); got != xerochat.EUNAVAILABLE {
 					t.Errorf("ErrorCode = %q", got)
 				}
-				if graph.IsRateLimit(err) != tt.rateLimit || graph.IsInvalidToken(err) != tt.token || graph.IsOutsideWindow(err) != tt.window {
-					t.Errorf("IsRateLimit, IsInvalidToken, IsOutsideWindow = %v, %v, %v; want %v, %v, %v",
-						graph.IsRateLimit(err), graph.IsInvalidToken(err), graph.IsOutsideWindow(err), tt.rateLimit, tt.token, tt.window)
+				if got := xerochat.FacebookErrorKind(err); got != tt.kind {
+					t.Errorf("FacebookErrorKind = %q, want %q", got, tt.kind)
+				}
+				var fe *xerochat.FacebookError
+				if !errors.As(err, &fe) || fe.Message != tt.inject.Message {
+					t.Fatalf("%v is not a *xerochat.FacebookError with Facebook's message", err)
 				}
 				var e *graph.Error
 				if !errors.As(err, &e) {
@@ -96,11 +131,12 @@ func TestFacebookErrors(t *testing.T) {
 					e.Method != m.httpMethod || !strings.HasSuffix(e.Path, m.suffix) {
 					t.Errorf("error = %+v", e)
 				}
-				if wantWait := tt.rateLimit; (e.RetryAfter == 5*time.Minute) != wantWait {
-					t.Errorf("RetryAfter = %v", e.RetryAfter)
+				if wantWait := tt.kind == limited; (e.RetryAfter == 5*time.Minute) != wantWait || fe.RetryAfter != e.RetryAfter {
+					t.Errorf("RetryAfter = %v, FacebookError.RetryAfter = %v", e.RetryAfter, fe.RetryAfter)
 				}
 				text := err.Error()
-				if strings.Contains(text, token) || !strings.Contains(text, m.httpMethod+" "+e.Path) || !strings.Contains(text, tt.inject.Message) {
+				if strings.Contains(text, token) || strings.Contains(text, c.AppSecret) ||
+					!strings.Contains(text, m.httpMethod+" "+e.Path) || !strings.Contains(text, tt.inject.Message) {
 					t.Errorf("Error() = %q", text)
 				}
 			})
@@ -116,7 +152,7 @@ func TestRealRefusals(t *testing.T) {
 	myLabel := fb.AddLabel(pageID, "Mine")
 
 	err := c.AssignLabel(ctx, "EAAGwrong-token", myLabel, psid)
-	if !graph.IsInvalidToken(err) || xerochat.ErrorMessage(err) != "Invalid OAuth access token - Cannot parse access token" ||
+	if xerochat.FacebookErrorKind(err) != xerochat.FacebookInvalidToken || xerochat.ErrorMessage(err) != "Invalid OAuth access token - Cannot parse access token" ||
 		strings.Contains(err.Error(), "EAAGwrong-token") {
 		t.Errorf("wrong token: %v", err)
 	}
@@ -130,7 +166,7 @@ func TestRealRefusals(t *testing.T) {
 	if _, err := c.UserProfile(ctx, token, "424242"); xerochat.ErrorMessage(err) != "(#100) No matching user found" {
 		t.Errorf("unknown profile: %v", err)
 	}
-	if _, err := c.SendMessage(ctx, token, graph.OutgoingMessage{PSID: "424242", Text: "hi"}); xerochat.ErrorMessage(err) != "(#100) No matching user found" {
+	if _, err := c.SendMessage(ctx, token, "424242", xerochat.Outgoing{Text: "hi"}); xerochat.ErrorMessage(err) != "(#100) No matching user found" {
 		t.Errorf("unknown recipient: %v", err)
 	}
 	if _, err := c.CreateLabel(ctx, token, "", "x"); xerochat.ErrorCode(err) != xerochat.EINVALID {

@@ -10,6 +10,27 @@ import (
 	"github.com/xerochat/xerochat"
 )
 
+// DefaultDialogURL is where Facebook Login's dialog lives: on Facebook's
+// web host, not on the Graph host.
+const DefaultDialogURL = "https://www.facebook.com"
+
+// DialogURL is the address of Facebook Login's dialog to send the browser
+// to: dialogBase (DefaultDialogURL when empty; a fake Facebook's URL in
+// tests) with the client's version, asking for scope with the code flow.
+// state comes back unchanged to redirectURI and must be bound to the
+// person's session, so that a callback forged by another site is refused.
+// auth_type=rerequest is always set because without it Facebook never asks
+// again for a permission the person declined once, and a person who
+// unticked one could not fix it by logging in again.
+func (c *Client) DialogURL(dialogBase, redirectURI, state string, scope []string) string {
+	if dialogBase == "" {
+		dialogBase = DefaultDialogURL
+	}
+	q := url.Values{"client_id": {c.AppID}, "redirect_uri": {redirectURI}, "state": {state},
+		"response_type": {"code"}, "scope": {strings.Join(scope, ",")}, "auth_type": {"rerequest"}}
+	return strings.TrimRight(dialogBase, "/") + "/" + c.Version + "/dialog/oauth?" + q.Encode()
+}
+
 // tokenAnswer is the answer of both oauth/access_token exchanges.
 type tokenAnswer struct {
 	AccessToken string `json:"access_token"`
@@ -18,14 +39,16 @@ type tokenAnswer struct {
 }
 
 // oauthToken calls oauth/access_token with the app's credentials. The
-// secret travels in the query as Facebook documents it; like the token, it
-// never appears in an error text.
-func (c *Client) oauthToken(ctx context.Context, q url.Values) (string, error) {
+// secret travels in the query as Facebook documents it; like the code and
+// the token being exchanged (secret, the caller's), it never appears in an
+// error text.
+func (c *Client) oauthToken(ctx context.Context, q url.Values, secret string) (string, error) {
 	const path = "/oauth/access_token"
 	q.Set("client_id", c.AppID)
 	q.Set("client_secret", c.AppSecret)
 	var out tokenAnswer
-	err := c.send(ctx, request{method: http.MethodGet, path: path, url: c.endpoint(path, q), token: c.AppSecret}, &out)
+	err := c.send(ctx, request{method: http.MethodGet, path: path, url: c.endpoint(path, q),
+		secrets: []string{c.AppSecret, secret}}, &out)
 	if err != nil {
 		return "", err
 	}
@@ -38,12 +61,12 @@ func (c *Client) oauthToken(ctx context.Context, q url.Values) (string, error) {
 // ExchangeCode turns a Facebook Login code into a user token; redirectURI
 // must be the one the dialog was opened with.
 func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (string, error) {
-	return c.oauthToken(ctx, url.Values{"code": {code}, "redirect_uri": {redirectURI}})
+	return c.oauthToken(ctx, url.Values{"code": {code}, "redirect_uri": {redirectURI}}, code)
 }
 
 // LongLivedToken exchanges a user token for a long-lived one.
 func (c *Client) LongLivedToken(ctx context.Context, userToken string) (string, error) {
-	return c.oauthToken(ctx, url.Values{"grant_type": {"fb_exchange_token"}, "fb_exchange_token": {userToken}})
+	return c.oauthToken(ctx, url.Values{"grant_type": {"fb_exchange_token"}, "fb_exchange_token": {userToken}}, userToken)
 }
 
 // Permissions lists the permissions the person granted.

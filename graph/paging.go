@@ -44,7 +44,7 @@ func readPages[T any, P listing[T]](ctx context.Context, c *Client, token, path 
 			return unreachable(http.MethodGet, path, err)
 		}
 		page = P(new(T))
-		if err := c.send(ctx, request{method: http.MethodGet, path: path, url: u, token: token}, page); err != nil {
+		if err := c.send(ctx, request{method: http.MethodGet, path: path, url: u, secrets: []string{token}}, page); err != nil {
 			return err
 		}
 	}

@@ -1,14 +1,9 @@
 package fakegraph
 
 import (
-	"encoding/base64"
-	"net/url"
 	"strconv"
 	"strings"
 )
-
-// maxLimit is the largest page a listing returns whatever limit asks.
-const maxLimit = 100
 
 // newLabel runs with s.mu held. Ids are long decimal numbers like
 // Facebook's, never reused, and names are not deduplicated.
@@ -114,76 +109,17 @@ func (s *Server) listLabels(rq *request, id string) (any, *FBError) {
 			return nil, paramError("Tried accessing nonexisting field (" + f + ") on node type (PageUserMessageThreadLabel)")
 		}
 	}
-	return s.pageOf(rq, list, withName)
-}
-
-// pageOf cuts one page out of list, with Facebook's cursor paging: cursors
-// name the first and last item, and next, present while items remain, is an
-// absolute link to the following page.
-func (s *Server) pageOf(rq *request, list []*label, withName bool) (any, *FBError) {
-	limit := s.pageSize
-	if v := rq.params.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return nil, paramError("Param limit must be a non-negative integer")
-		}
-		limit = min(max(n, 1), maxLimit)
-	}
-	start := 0
-	if after := rq.params.Get("after"); after != "" {
-		i := cursorIndex(list, after)
-		if i < 0 {
-			return nil, paramError("Invalid cursor")
-		}
-		start = i + 1
-	}
-	end := min(start+limit, len(list))
-	data := []map[string]string{}
-	for _, l := range list[start:end] {
-		item := map[string]string{"id": l.id}
-		if withName {
-			item["page_label_name"] = l.name
-		}
-		data = append(data, item)
-	}
-	out := map[string]any{"data": data}
-	if len(data) == 0 {
-		return out, nil
-	}
-	paging := map[string]any{"cursors": map[string]string{
-		"before": cursor(list[start].id), "after": cursor(list[end-1].id),
-	}}
-	if end < len(list) {
-		q := url.Values{}
-		for k, v := range rq.query {
-			q[k] = v
-		}
-		q.Del("before")
-		q.Set("after", cursor(list[end-1].id))
-		q.Set("limit", strconv.Itoa(limit))
-		prefix := s.ts.URL
-		if rq.version != "" {
-			prefix += "/" + rq.version
-		}
-		paging["next"] = prefix + rq.path + "?" + q.Encode()
-	}
-	out["paging"] = paging
-	return out, nil
-}
-
-func cursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-func cursorIndex(list []*label, c string) int {
-	id, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return -1
-	}
+	ids := make([]string, len(list))
 	for i, l := range list {
-		if l.id == string(id) {
-			return i
-		}
+		ids[i] = l.id
 	}
-	return -1
+	return s.pageOf(rq, ids, func(i int) any {
+		item := map[string]string{"id": list[i].id}
+		if withName {
+			item["page_label_name"] = list[i].name
+		}
+		return item
+	})
 }
 
 func splitFields(v string) []string {

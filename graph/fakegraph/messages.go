@@ -22,6 +22,10 @@ var tags = []string{"ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "CUSTOMER_FEEDBA
 
 // sendMessage is POST /me/messages, with a JSON or form body.
 func (s *Server) sendMessage(rq *request, _ string) (any, *FBError) {
+	if rq.manager.declined("pages_messaging") {
+		return nil, &FBError{HTTPStatus: 403, Code: 230, Type: "OAuthException",
+			Message: "(#230) Requires pages_messaging permission to manage the object"}
+	}
 	var recipient struct {
 		ID string `json:"id"`
 	}
@@ -72,6 +76,13 @@ func (s *Server) sendMessage(rq *request, _ string) (any, *FBError) {
 	}
 	s.sent = append(s.sent, m)
 	return map[string]string{"recipient_id": recipient.ID, "message_id": m.MessageID}, nil
+}
+
+// ResetSent forgets the messages sent so far.
+func (s *Server) ResetSent() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = nil
 }
 
 type message struct {

@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -80,7 +82,7 @@ func (p *Person) Label(labelID, name string, added bool) error {
 			"action": action, "label": map[string]string{"id": labelID, "page_label_name": name},
 			"user": map[string]string{"id": p.PSID}}}},
 	}}}
-	return p.post(body)
+	return p.deliver("inbox_labels", body)
 }
 
 // Sent is what the page sent this person, oldest first.
@@ -95,14 +97,48 @@ func (p *Person) Redeliver() error {
 
 func (p *Person) sendEvent(event map[string]any) error {
 	now := time.Now()
-	if _, ok := event["message"]; ok {
+	field := "messages"
+	switch {
+	case event["message"] != nil:
 		p.fake.UserMessaged(p.PageID, p.PSID, now)
+	case event["postback"] != nil:
+		field = "messaging_postbacks"
+	case event["referral"] != nil:
+		field = "messaging_referrals"
 	}
 	event["sender"] = map[string]string{"id": p.PSID}
 	event["recipient"] = map[string]string{"id": p.PageID}
 	event["timestamp"] = now.UnixMilli()
-	return p.post(map[string]any{"object": "page", "entry": []any{map[string]any{
+	return p.deliver(field, map[string]any{"object": "page", "entry": []any{map[string]any{
 		"id": p.PageID, "time": now.UnixMilli(), "messaging": []any{event}}}})
+}
+
+// ErrNotSubscribed is what a Person's action returns when RequireSubscription
+// is on and Facebook would not deliver the event: the app is not
+// subscribed to the page's webhook with the event's field.
+var ErrNotSubscribed = errors.New("fakegraph: not delivered: the app is not subscribed to this page's webhook field")
+
+// RequireSubscription makes Facebook deliver a Person's events only for
+// pages the app subscribed to (subscribed_apps) with the event's field, as
+// Facebook does; off by default, so that tests which do not play the page
+// connection need not subscribe.
+func (s *Server) RequireSubscription(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requireSub = on
+}
+
+// deliver posts the batch unless the page's subscription would stop it.
+func (p *Person) deliver(field string, batch any) error {
+	s := p.fake
+	s.mu.Lock()
+	pg := s.pages[p.PageID]
+	blocked := s.requireSub && (pg == nil || !slices.Contains(pg.subscribed, field))
+	s.mu.Unlock()
+	if blocked {
+		return ErrNotSubscribed
+	}
+	return p.post(batch)
 }
 
 func (p *Person) post(batch any) error {

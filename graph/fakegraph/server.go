@@ -3,6 +3,10 @@
 // Messenger users, labels and sent messages in memory, and can be told to
 // fail, so that code which works against it works against Facebook.
 //
+// It also plays Facebook Login: the OAuth dialog a browser is sent to, the
+// code and token exchanges, the person's permissions and pages, and the
+// app's webhook subscription on each page; see AddManager.
+//
 // Every method is safe for concurrent use.
 package fakegraph
 
@@ -10,8 +14,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"maps"
-	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -28,16 +30,22 @@ type Server struct {
 	mux *http.ServeMux
 
 	mu       sync.Mutex
+	app      app
 	pages    map[string]*page
-	byToken  map[string]*page
+	tokens   map[string]*tokenInfo
 	labels   map[string]*label
+	managers map[string]*manager
+	loggedIn *manager
+	codes    map[string]*code
 	lastID   int64
 	pageSize int
 	window   bool
-	down     bool
-	failures []*failure
-	calls    []Call
-	sent     []SentMessage
+	// requireSub makes Person deliver only what the page subscribed to.
+	requireSub bool
+	down       bool
+	failures   []*failure
+	calls      []Call
+	sent       []SentMessage
 }
 
 // Profile is what the fake knows about a Messenger user. Only the fields
@@ -79,8 +87,9 @@ type SentMessage struct {
 	At            time.Time
 }
 
-// Call is one request the fake received, with the access token replaced by
-// "REDACTED" so that tests can print calls freely.
+// Call is one request the fake received, with the access token, the app
+// secret and an exchanged token replaced by "REDACTED" so that tests can
+// print calls freely.
 type Call struct {
 	Method string
 	// Version is the version prefix such as "v21.0", empty if none.
@@ -98,6 +107,9 @@ type page struct {
 	id, token, name string
 	users           map[string]*user
 	labels          []*label // in creation order, which is the paging order
+	// subscribed is the app's webhook subscription: nil when the app is
+	// not subscribed to the page, else the fields (possibly none).
+	subscribed []string
 }
 
 type user struct {
@@ -114,9 +126,12 @@ type label struct {
 // New starts a fake Graph server on loopback.
 func New() *Server {
 	s := &Server{
+		app:      app{id: DefaultAppID, secret: DefaultAppSecret, name: DefaultAppName},
 		pages:    map[string]*page{},
-		byToken:  map[string]*page{},
+		tokens:   map[string]*tokenInfo{},
 		labels:   map[string]*label{},
+		managers: map[string]*manager{},
+		codes:    map[string]*code{},
 		lastID:   1_700_000_000_000_000,
 		pageSize: 25,
 		mux:      http.NewServeMux(),
@@ -138,14 +153,16 @@ func (s *Server) AddPage(pageID, token, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := s.pages[pageID]; old != nil {
-		delete(s.byToken, old.token)
+		if t := s.tokens[old.token]; t != nil && t.manager == nil {
+			delete(s.tokens, old.token)
+		}
 		old.token, old.name = token, name
-		s.byToken[token] = old
+		s.addToken(&tokenInfo{value: token, page: old})
 		return
 	}
 	p := &page{id: pageID, token: token, name: name, users: map[string]*user{}}
 	s.pages[pageID] = p
-	s.byToken[token] = p
+	s.addToken(&tokenInfo{value: token, page: p})
 }
 
 // AddUser makes psid a Messenger user of the page, or replaces the profile
@@ -266,49 +283,6 @@ func (s *Server) AllSent() []SentMessage {
 	return out
 }
 
-// Calls lists every request received, failed ones included, oldest first.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := slices.Clone(s.calls)
-	for i := range out {
-		out[i].Values = maps.Clone(out[i].Values)
-	}
-	return out
-}
-
-// CallCount counts the requests with that method ("" for any) whose path,
-// without the version, ends with pathSuffix.
-func (s *Server) CallCount(method, pathSuffix string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if matches(c.Method, c.Path, method, pathSuffix) {
-			n++
-		}
-	}
-	return n
-}
-
-// ResetCalls forgets the requests received so far.
-func (s *Server) ResetCalls() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = nil
-}
-
-// ResetSent forgets the messages sent so far.
-func (s *Server) ResetSent() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sent = nil
-}
-
-func matches(method, path, wantMethod, suffix string) bool {
-	return (wantMethod == "" || strings.EqualFold(method, wantMethod)) && strings.HasSuffix(path, suffix)
-}
-
 // mustPage is called with s.mu held.
 func (s *Server) mustPage(op, pageID string) *page {
 	pg := s.pages[pageID]
@@ -318,7 +292,7 @@ func (s *Server) mustPage(op, pageID string) *page {
 	return pg
 }
 
-// request is what an endpoint needs of a call that passed the token check.
+// request is what an endpoint needs of a call.
 type request struct {
 	method  string
 	version string
@@ -326,7 +300,19 @@ type request struct {
 	query   url.Values // the URL query alone, for paging links
 	params  url.Values // query, form and JSON fields together
 	token   string
-	page    *page // the page the token acts for
+	// Set by the token check of the route: the page a page token acts
+	// for (nil for a user token), and the person a user token belongs to
+	// or a page token was issued to (nil for the tokens of AddPage).
+	page    *page
+	manager *manager
+}
+
+// pageID names the token's page for the usage headers, "" if none.
+func (rq *request) pageID() string {
+	if rq.page == nil {
+		return ""
+	}
+	return rq.page.id
 }
 
 type requestKey struct{}
@@ -334,7 +320,7 @@ type requestKey struct{}
 var versionPrefix = regexp.MustCompile(`^/v[0-9]+\.[0-9]+`)
 
 // serve records the call, then answers with Down's outage, an injected
-// failure, a token error or the endpoint, in that order.
+// failure, or the route, which checks the token first.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	version := strings.TrimPrefix(versionPrefix.FindString(path), "/")
@@ -353,13 +339,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Values: redactValues(params), Body: redactJSON(jsonBody)})
 	down := s.down
 	injected := s.takeFailure(r.Method, path)
-	pg := s.byToken[token]
+	pageID := ""
+	if t := s.tokens[token]; t != nil && t.page != nil {
+		pageID = t.page.id
+	}
 	s.mu.Unlock()
 
-	pageID := ""
-	if pg != nil {
-		pageID = pg.id
-	}
 	w.Header().Set("X-App-Usage", `{"call_count":1,"total_cputime":1,"total_time":1}`)
 	switch {
 	case down:
@@ -368,90 +353,67 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "Internal Server Error\n")
 	case injected != nil:
 		writeError(w, *injected, pageID)
-	case pg == nil:
-		writeError(w, ErrInvalidToken(), "")
 	default:
-		w.Header().Set("X-Page-Usage", `{"call_count":1,"total_cputime":1,"total_time":1}`)
 		rq := &request{method: r.Method, version: version, path: path, query: r.URL.Query(),
-			params: params, token: token, page: pg}
+			params: params, token: token}
 		r2 := r.Clone(context.WithValue(r.Context(), requestKey{}, rq))
 		r2.URL.Path, r2.URL.RawPath = path, ""
 		s.mux.ServeHTTP(w, r2)
 	}
 }
 
-// readParams merges the query with a form body or the top-level fields of a
-// JSON body; a JSON field that is not a string keeps its JSON text, which is
-// how Graph reads {"recipient":{"id":..}} and recipient={"id":..} alike.
-func readParams(r *http.Request, body []byte) (params url.Values, jsonBody map[string]json.RawMessage) {
-	params = r.URL.Query()
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch ct {
-	case "application/x-www-form-urlencoded":
-		form, _ := url.ParseQuery(string(body))
-		for k, v := range form {
-			params[k] = v
-		}
-	case "application/json":
-		if json.Unmarshal(body, &jsonBody) != nil {
-			return params, nil
-		}
-		for k, raw := range jsonBody {
-			var str string
-			if json.Unmarshal(raw, &str) == nil {
-				params.Set(k, str)
-			} else {
-				params.Set(k, string(raw))
-			}
-		}
-	}
-	return params, jsonBody
-}
-
-func redactValues(v url.Values) url.Values {
-	out := maps.Clone(v)
-	if _, ok := out["access_token"]; ok {
-		out["access_token"] = []string{"REDACTED"}
-	}
-	return out
-}
-
-func redactJSON(body map[string]json.RawMessage) string {
-	if body == nil {
-		return ""
-	}
-	if _, ok := body["access_token"]; ok {
-		body["access_token"] = json.RawMessage(`"REDACTED"`)
-	}
-	b, _ := json.Marshal(body)
-	return string(b)
-}
-
 // endpoint answers one route; it runs with s.mu held and returns either a
 // value to send as JSON or a Graph error.
 type endpoint func(rq *request, id string) (any, *FBError)
 
+// auth is the token a route needs, which decides Facebook's answer to the
+// wrong kind of token.
+type auth int
+
+const (
+	public   auth = iota // no access token: the app's credentials, if any
+	pageAuth             // a page token
+	userAuth             // a user token
+	anyAuth              // either
+)
+
 func (s *Server) routes() {
-	s.handle("POST /me/messages", s.sendMessage)
-	s.handle("POST /{id}/custom_labels", s.createLabel)
-	s.handle("GET /{id}/custom_labels", s.listLabels)
-	s.handle("POST /{id}/label", s.assignLabel)
-	s.handle("DELETE /{id}/label", s.removeLabel)
-	s.handle("GET /{id}", s.object)
-	s.handle("/", func(rq *request, _ string) (any, *FBError) {
+	s.mux.HandleFunc("GET /dialog/oauth", s.dialog)
+	s.mux.HandleFunc("POST /dialog/oauth", s.dialogChoice)
+	s.handle("GET /oauth/access_token", public, s.accessToken)
+	s.handle("GET /me", anyAuth, s.me)
+	s.handle("GET /me/permissions", userAuth, s.permissions)
+	s.handle("GET /me/accounts", userAuth, s.accounts)
+	s.handle("POST /me/messages", pageAuth, s.sendMessage)
+	s.handle("POST /{id}/subscribed_apps", pageAuth, s.subscribe)
+	s.handle("GET /{id}/subscribed_apps", pageAuth, s.subscribedApps)
+	s.handle("DELETE /{id}/subscribed_apps", pageAuth, s.unsubscribe)
+	s.handle("POST /{id}/custom_labels", pageAuth, s.createLabel)
+	s.handle("GET /{id}/custom_labels", pageAuth, s.listLabels)
+	s.handle("POST /{id}/label", pageAuth, s.assignLabel)
+	s.handle("DELETE /{id}/label", pageAuth, s.removeLabel)
+	s.handle("GET /{id}", pageAuth, s.object)
+	s.handle("/", anyAuth, func(rq *request, _ string) (any, *FBError) {
 		id := strings.Split(strings.TrimPrefix(rq.path, "/"), "/")[0]
 		return nil, unsupported(rq.method, id)
 	})
 }
 
-func (s *Server) handle(pattern string, ep endpoint) {
+func (s *Server) handle(pattern string, a auth, ep endpoint) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		rq := r.Context().Value(requestKey{}).(*request)
 		s.mu.Lock()
-		out, ferr := ep(rq, r.PathValue("id"))
+		var out any
+		ferr := s.authorize(rq, a, r.PathValue("id"))
+		if ferr == nil {
+			out, ferr = ep(rq, r.PathValue("id"))
+		}
 		s.mu.Unlock()
+		if rq.page != nil {
+			w.Header().Set("X-Page-Usage", `{"call_count":1,"total_cputime":1,"total_time":1}`)
+		}
 		if ferr != nil {
-			writeError(w, *ferr, rq.page.id)
+			writeError(w, *ferr, rq.pageID())
 			return
 		}
 		writeJSON(w, http.StatusOK, out)
