@@ -78,13 +78,6 @@ func (s *Server) sendMessage(rq *request, _ string) (any, *FBError) {
 	return map[string]string{"recipient_id": recipient.ID, "message_id": m.MessageID}, nil
 }
 
-// ResetSent forgets the messages sent so far.
-func (s *Server) ResetSent() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sent = nil
-}
-
 type message struct {
 	Text         string          `json:"text"`
 	Attachment   json.RawMessage `json:"attachment"`
