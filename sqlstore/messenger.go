@@ -67,7 +67,8 @@ func (db *DB) FailBatch(ctx context.Context, id int64, cause error, delay time.D
 }
 
 // Backlog counts the work not yet done: unprocessed batches, unsent
-// messages and profiles not yet fetched.
+// messages and subscribers whose profile was never asked of Facebook (a
+// profile that failed is retried, but no longer holds the subscriber back).
 func (db *DB) Backlog(ctx context.Context) (batches, messages, profiles int, err error) {
 	err = db.read().queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM webhook_batches WHERE done_at = 0),
@@ -164,7 +165,7 @@ func (t eventTx) Subscriber(ctx context.Context, page *xerochat.Page, psid strin
 		return s, false, err
 	}
 	_, err = t.c.exec(ctx, `INSERT INTO subscribers (user_id, page_ref, psid, subscribed_at, last_interaction_at, profile_fetched)
-		VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (page_ref, psid) DO NOTHING`, page.UserID, page.ID, psid, at.Unix(), at.Unix())
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (page_ref, psid) DO NOTHING`, page.UserID, page.ID, psid, at.Unix(), at.Unix(), profilePending)
 	if err != nil {
 		return nil, false, err
 	}

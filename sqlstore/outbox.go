@@ -153,7 +153,7 @@ func (db *DB) ClaimProfiles(ctx context.Context, lease time.Duration, limit int)
 		}
 		rows, err := c.query(ctx, `SELECT s.id, s.psid, s.profile_attempts + 1, p.access_token
 			FROM subscribers s JOIN pages p ON p.id = s.page_ref
-			WHERE s.profile_fetched = 0 AND s.profile_next_at <= ? ORDER BY s.id LIMIT ?`+lock, now, limit)
+			WHERE s.profile_fetched IN (0, 2) AND s.profile_next_at <= ? ORDER BY s.id LIMIT ?`+lock, now, limit)
 		if err != nil {
 			return err
 		}
@@ -178,6 +178,13 @@ func (db *DB) ClaimProfiles(ctx context.Context, lease time.Duration, limit int)
 	return out, err
 }
 
+// States of a subscriber's profile (subscribers.profile_fetched).
+const (
+	profilePending  = 0 // never fetched: the subscriber is not shown yet
+	profileFetched  = 1
+	profileRetrying = 2 // a fetch failed; shown without it, fetched again later
+)
+
 // SaveProfile stores a fetched profile. Fields Graph did not give keep
 // what the subscriber had.
 func (db *DB) SaveProfile(ctx context.Context, subscriberID int64, p xerochat.Profile) error {
@@ -194,8 +201,11 @@ func (db *DB) SaveProfile(ctx context.Context, subscriberID int64, p xerochat.Pr
 	return err
 }
 
-// RetryProfile schedules another fetch of the subscriber's profile.
+// RetryProfile schedules another fetch of the subscriber's profile after a
+// failed one. From then on the subscriber is shown without a profile:
+// Facebook did not give one, and the person is kept.
 func (db *DB) RetryProfile(ctx context.Context, subscriberID int64, at time.Time) error {
-	_, err := db.write().exec(ctx, `UPDATE subscribers SET profile_next_at = ? WHERE id = ?`, at.Unix(), subscriberID)
+	_, err := db.write().exec(ctx, `UPDATE subscribers SET profile_next_at = ?, profile_fetched = ? WHERE id = ? AND profile_fetched <> ?`,
+		at.Unix(), profileRetrying, subscriberID, profileFetched)
 	return err
 }

@@ -98,10 +98,12 @@ func scanSubscriber(row interface{ Scan(...any) error }) (*xerochat.Subscriber, 
 }
 
 // FindSubscriber returns the user's subscriber with that PSID, with the
-// Facebook ids of its labels.
+// Facebook ids of its labels. A subscriber whose profile has not been
+// asked of Facebook yet is not shown: the moments until the worker fetches
+// it would show a subscriber without names (a failed fetch shows it).
 func (db *DB) FindSubscriber(ctx context.Context, userID int64, psid, pageID string) (*xerochat.Subscriber, error) {
 	q := `SELECT ` + subscriberColumns + ` FROM subscribers s JOIN pages p ON p.id = s.page_ref
-		WHERE s.user_id = ? AND s.psid = ?`
+		WHERE s.user_id = ? AND s.psid = ? AND s.profile_fetched <> 0`
 	args := []any{userID, psid}
 	if pageID != "" {
 		q, args = q+` AND p.page_id = ?`, append(args, pageID)

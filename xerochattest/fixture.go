@@ -116,13 +116,14 @@ func (s *Server) Snapshot() string {
 	return sqlstoretest.Dump(s.tb, s.DB.SQL(), DataTables, "last_login_at", "last_login_ip")
 }
 
-// Settle waits until every webhook batch is processed and every queued
-// message has left the outbox.
+// Settle waits until every webhook batch is processed, every queued
+// message has left the outbox and every new subscriber's profile was asked
+// of Facebook (so that the subscriber is shown).
 func (s *Server) Settle() {
 	s.tb.Helper()
 	Eventually(s.tb, "the workers to finish", func() bool {
-		batches, messages, _, err := s.DB.Backlog(context.Background())
-		return err == nil && batches == 0 && messages == 0
+		batches, messages, profiles, err := s.DB.Backlog(context.Background())
+		return err == nil && batches == 0 && messages == 0 && profiles == 0
 	})
 }
 
