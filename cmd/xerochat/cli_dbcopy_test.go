@@ -9,35 +9,70 @@ import (
 
 	"github.com/xerochat/xerochat/sqlstore"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
-// cliDump is every row of every table of a database.
-func cliDump(t *testing.T, db string) string {
+// dump is every row of the data tables of a database.
+func dump(t *testing.T, db string) string {
 	t.Helper()
 	store, err := sqlstore.Open(context.Background(), db, sqlstore.Options{})
 	if err != nil {
 		t.Fatalf("open %s: %v", db, err)
 	}
 	defer store.Close()
-	return (&testServer{Main: &Main{DB: store}, t: t}).snapshot()
+	return sqlstoretest.Dump(t, store.SQL(), xerochattest.DataTables, "last_login_at", "last_login_ip")
 }
 
-// cliPopulate fills a database through a server: two members with one of
+// populate fills a database through a server: two members with one of
 // everything, then stops the server, as db copy asks.
-func cliPopulate(t *testing.T, db string) (m *member, contact string) {
+func populate(t *testing.T, db string) (m *xerochattest.Member, contact string) {
 	t.Helper()
-	ts, stop := cliServer(t, db)
-	m = ts.newMember("copy@example.com", "6000000000000001")
-	_, _, contact, _ = biOwnData(t, ts, m, "7000000000000001")
-	o := ts.newMember("copy-other@example.com", "6000000000000002")
-	biOwnData(t, ts, o, "7000000000000002")
-	ts.post("delete_contact_group", vals("api_key", o.Key, "contact_type_id",
-		biNumber(t, ts.post("create_contact_group", vals("api_key", o.Key, "name", "Gone")), "contact_type_id")))
-	stop()
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	m = ts.NewMember("copy@example.com", "6000000000000001")
+	contact = ownData(t, ts, m, "7000000000000001")
+	o := ts.NewMember("copy-other@example.com", "6000000000000002")
+	ownData(t, ts, o, "7000000000000002")
+	ts.Post("delete_contact_group", xerochattest.Vals("api_key", o.Key, "contact_type_id",
+		number(t, ts.Post("create_contact_group", xerochattest.Vals("api_key", o.Key, "name", "Gone")), "contact_type_id")))
+	ts.Settle()
+	ts.Stop()
 	return m, contact
 }
 
-var cliCopied = regexp.MustCompile(`^copied ([0-9]+) records from \w+ to \w+; row counts verified$`)
+// ownData gives member m a subscriber with a label and flow answers, a
+// contact group and a contact, made through the API where it can, and
+// returns the contact's id.
+func ownData(t *testing.T, ts *xerochattest.Server, m *xerochattest.Member, psid string) (contact string) {
+	t.Helper()
+	sub := ts.AddSubscriber(m, psid, "Ann", "Lee")
+	label, _ := success(t, "create_label", ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", m.PageID, "label_name", "VIP")))["label_id"].(string)
+	if label == "" {
+		t.Fatal("create_label gave no label_id")
+	}
+	success(t, "assign_label", ts.Post("assign_label", xerochattest.Vals("api_key", m.Key, "page_id", m.PageID, "subscriber_id", psid, "label_ids", label)))
+	group := number(t, ts.Post("create_contact_group", xerochattest.Vals("api_key", m.Key, "name", "Customers")), "contact_type_id")
+	contact = number(t, ts.Post("create_contact", xerochattest.Vals("api_key", m.Key, "contact_type_id", group,
+		"email", "c-"+psid+"@example.com", "phone_number", "+1555"+psid, "first_name", "Cy")), "new_contact_id")
+	fc := ts.AddFlow(m, "Survey", "Colour?", "Size?")
+	for i, q := range fc.Questions {
+		if err := ts.DB.SaveAnswer(context.Background(), fc.ID, q.ID, sub.ID, "answer "+strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return contact
+}
+
+// number is the numeric field key of an answer, as a decimal string.
+func number(t *testing.T, r xerochattest.Response, key string) string {
+	t.Helper()
+	v, ok := r.JSON(t)[key].(float64)
+	if !ok {
+		t.Fatalf("no numeric %q in %s", key, r.Body)
+	}
+	return strconv.FormatInt(int64(v), 10)
+}
+
+var copiedLine = regexp.MustCompile(`^copied ([0-9]+) records from \w+ to \w+; row counts verified$`)
 
 // TestCLIDBCopy copies a SQLite database into a fresh one, keeping ids, and
 // refuses a non-empty target unless --overwrite is given.
@@ -45,11 +80,11 @@ func TestCLIDBCopy(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
-	m, contact := cliPopulate(t, a)
-	dumpA := cliDump(t, a)
+	m, contact := populate(t, a)
+	dumpA := dump(t, a)
 
-	res := cliRun(t, "db", "copy", "--from", a, "--to", b)
-	if res.code != 0 || !cliCopied.MatchString(cliLastLine(res.stdout)) {
+	res := runCommand(t, "db", "copy", "--from", a, "--to", b)
+	if res.code != 0 || !copiedLine.MatchString(lastLine(res.stdout)) {
 		t.Fatalf("db copy: %s", res)
 	}
 	for _, table := range []string{"users", "contacts", "flow_answers"} {
@@ -57,36 +92,36 @@ func TestCLIDBCopy(t *testing.T) {
 			t.Errorf("no progress line for %s on stderr:\n%s", table, res.stderr)
 		}
 	}
-	if dumpB := cliDump(t, b); dumpB != dumpA {
+	if dumpB := dump(t, b); dumpB != dumpA {
 		t.Errorf("the copy differs:\nsource:\n%s\ncopy:\n%s", dumpA, dumpB)
 	}
 
 	// A server over the copy answers with the same ids and keys.
-	ts, stop := cliServer(t, b)
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(b))
 	if ts.AdminKey != "" {
 		t.Error("a server over the copy created a new admin")
 	}
-	r := ts.get("get_contact", vals("api_key", m.Key, "contact_id", contact))
+	r := ts.Get("get_contact", xerochattest.Vals("api_key", m.Key, "contact_id", contact))
 	if got := r.JSON(t)["id"]; got != contact {
 		t.Errorf("get_contact %s on the copy: %s", contact, r.Body)
 	}
-	ts.post("create_contact_group", vals("api_key", m.Key, "name", "Only in B"))
-	stop()
-	dumpB := cliDump(t, b)
+	ts.Post("create_contact_group", xerochattest.Vals("api_key", m.Key, "name", "Only in B"))
+	ts.Stop()
+	dumpB := dump(t, b)
 
-	cliFails(t, "--overwrite", "db", "copy", "--from", a, "--to", b)
-	if got := cliDump(t, b); got != dumpB {
+	mustFail(t, "--overwrite", "db", "copy", "--from", a, "--to", b)
+	if got := dump(t, b); got != dumpB {
 		t.Error("a refused copy changed the target")
 	}
-	if out := cliOK(t, "db", "copy", "--from", a, "--to", b, "--overwrite"); !cliCopied.MatchString(out) {
+	if out := mustRun(t, "db", "copy", "--from", a, "--to", b, "--overwrite"); !copiedLine.MatchString(out) {
 		t.Errorf("db copy --overwrite printed %q", out)
 	}
-	if got := cliDump(t, b); got != dumpA {
+	if got := dump(t, b); got != dumpA {
 		t.Errorf("after --overwrite the target differs from the source:\n%s\n%s", dumpA, got)
 	}
 	t.Run("unreachable source", func(t *testing.T) {
 		// The reason must still be one line, however the driver words it.
-		cliFails(t, "source", "db", "copy", "--from", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", "--to", filepath.Join(dir, "c.db"))
+		mustFail(t, "source", "db", "copy", "--from", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", "--to", filepath.Join(dir, "c.db"))
 	})
 }
 
@@ -100,23 +135,23 @@ func TestCLIDBCopyPostgres(t *testing.T) {
 	dir := t.TempDir()
 	a, c := filepath.Join(dir, "a.db"), filepath.Join(dir, "c.db")
 	pg := sqlstoretest.URL(t)
-	m, contact := cliPopulate(t, a)
-	dumpA := cliDump(t, a)
+	m, contact := populate(t, a)
+	dumpA := dump(t, a)
 
 	for _, step := range [][2]string{{a, pg}, {pg, c}} {
-		if out := cliOK(t, "db", "copy", "--from", step[0], "--to", step[1]); !cliCopied.MatchString(out) {
+		if out := mustRun(t, "db", "copy", "--from", step[0], "--to", step[1]); !copiedLine.MatchString(out) {
 			t.Errorf("db copy %s: %q", step[1], out)
 		}
 	}
-	if dumpPG := cliDump(t, pg); dumpPG != dumpA {
+	if dumpPG := dump(t, pg); dumpPG != dumpA {
 		t.Errorf("PostgreSQL differs from the source:\n%s\n%s", dumpA, dumpPG)
 	}
-	if dumpC := cliDump(t, c); dumpC != dumpA {
+	if dumpC := dump(t, c); dumpC != dumpA {
 		t.Errorf("the round trip differs from the source:\n%s\n%s", dumpA, dumpC)
 	}
 
 	// New records on PostgreSQL get ids above the copied ones.
-	ts, _ := cliServer(t, pg)
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(pg))
 	maxID := func(table string) int64 {
 		var n int64
 		if err := ts.DB.SQL().QueryRow("SELECT MAX(id) FROM " + table).Scan(&n); err != nil {
@@ -125,26 +160,26 @@ func TestCLIDBCopyPostgres(t *testing.T) {
 		return n
 	}
 	maxGroup, maxContact := maxID("contact_groups"), maxID("contacts")
-	if r := ts.get("get_contact", vals("api_key", m.Key, "contact_id", contact)); r.JSON(t)["id"] != contact {
+	if r := ts.Get("get_contact", xerochattest.Vals("api_key", m.Key, "contact_id", contact)); r.JSON(t)["id"] != contact {
 		t.Errorf("get_contact on PostgreSQL: %s", r.Body)
 	}
-	r := ts.post("create_contact_group", vals("api_key", m.Key, "name", "New"))
+	r := ts.Post("create_contact_group", xerochattest.Vals("api_key", m.Key, "name", "New"))
 	group, _ := r.JSON(t)["contact_type_id"].(float64)
 	if int64(group) <= maxGroup {
 		t.Errorf("create_contact_group after the copy: %s, want an id above %d", r.Body, maxGroup)
 	}
-	r = ts.post("create_contact", vals("api_key", m.Key, "contact_type_id", strconv.FormatInt(int64(group), 10), "email", "new@example.com"))
+	r = ts.Post("create_contact", xerochattest.Vals("api_key", m.Key, "contact_type_id", strconv.FormatInt(int64(group), 10), "email", "new@example.com"))
 	if id, _ := r.JSON(t)["new_contact_id"].(float64); int64(id) <= maxContact {
 		t.Errorf("create_contact after the copy: %s, want an id above %d", r.Body, maxContact)
 	}
 	maxUser := maxID("users")
-	adminKey := cliOK(t, "admin", "create", "--db", pg, "--email", "pg-admin@example.com", "--name", "PG", "--password", "s3cret-pass")
-	r = ts.post("create_system_user", vals("api_key", adminKey, "name", "N", "email", "n@example.com", "password", "secret-pass",
+	adminKey := mustRun(t, "admin", "create", "--db", pg, "--email", "pg-admin@example.com", "--name", "PG", "--password", "s3cret-pass")
+	r = ts.Post("create_system_user", xerochattest.Vals("api_key", adminKey, "name", "N", "email", "n@example.com", "password", "secret-pass",
 		"package_id", "1", "expired_date", "2030-01-01"))
 	if id, _ := r.JSON(t)["id"].(float64); int64(id) <= maxUser+1 {
 		t.Errorf("create_system_user after the copy: %s, want an id above %d", r.Body, maxUser+1)
 	}
-	if out := cliOK(t, "flow", "create", "--db", pg, "--email", m.Email, "--page-id", m.PageID, "--file", cliFlowFile(t, cliREADMEFlow)); out == "" {
+	if out := mustRun(t, "flow", "create", "--db", pg, "--email", m.Email, "--page-id", m.PageID, "--file", flowFile(t, readmeFlow)); out == "" {
 		t.Error("flow create on PostgreSQL after the copy printed no id")
 	}
 }

@@ -1,129 +1,22 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
-// The CLI tests build the xerochat binary once and run it as a process, the
-// way an operator does, against the same database as a running server.
-
-// cliEnv is the environment of a command: the test's, without XEROCHAT_*
-// settings that would change what the flags say.
-func cliEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "XEROCHAT_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// cliResult is how a command ended.
-type cliResult struct {
-	code           int
-	stdout, stderr string
-}
-
-func (r cliResult) String() string {
-	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
-}
-
-// cliRun runs the binary to completion, within a minute, in a temporary
-// working directory (so that a default xerochat.db lands nowhere shared).
-func cliRun(t *testing.T, args ...string) cliResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, xerochatBinary(t), args...)
-	cmd.Env = cliEnv()
-	cmd.Dir = t.TempDir()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := cliResult{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit) && exit.Exited():
-		res.code = exit.ExitCode()
-	default:
-		t.Fatalf("xerochat %s: %v\n%s", strings.Join(args, " "), err, res)
-	}
-	return res
-}
-
-// cliLastLine is the last non-empty line of s.
-func cliLastLine(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
-}
-
-// cliOK runs a command that must succeed and returns its last stdout line.
-func cliOK(t *testing.T, args ...string) string {
-	t.Helper()
-	res := cliRun(t, args...)
-	if res.code != 0 {
-		t.Fatalf("xerochat %s: want exit 0, got %s", strings.Join(args, " "), res)
-	}
-	return cliLastLine(res.stdout)
-}
-
-// cliFails runs a command that must fail, and checks that it says why in
-// one line on stderr, "xerochat: <reason>", containing want.
-func cliFails(t *testing.T, want string, args ...string) cliResult {
-	t.Helper()
-	res := cliRun(t, args...)
-	line := cliLastLine(res.stderr)
-	reason, ok := strings.CutPrefix(line, "xerochat: ")
-	if res.code == 0 || !ok || strings.TrimSpace(reason) == "" || !strings.Contains(line, want) {
-		t.Errorf("xerochat %.200s: want a non-zero exit and a last stderr line \"xerochat: ...%s...\", got %.2000s",
-			strings.Join(args, " "), want, res)
-	}
-	return res
-}
-
-// cliServer starts an in-process server on a database the CLI can name
-// too. The admin key is set when the database was empty. stop may be called
-// early; it runs once.
-func cliServer(t *testing.T, db string) (ts *testServer, stop func()) {
-	t.Helper()
-	ts = startServer(t, withDB(db))
-	return ts, ts.Stop
-}
-
-// cliMessage is the error message of an answer, "" on success (an object
-// without an error status, or a bare array).
-func cliMessage(t *testing.T, r response) string {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(r.Body, &v); err != nil || r.Status != http.StatusOK {
-		t.Errorf("HTTP %d: %s", r.Status, r.Body)
-	}
-	if biField(v, "status") != "error" {
-		return ""
-	}
-	msg, _ := biField(v, "message").(string)
-	return msg
-}
-
-const cliKeyInvalid = "Either API Key Invalid or Member Validity Expired"
-
+// The CLI tests run the binary the way an operator does, against the same
+// database as a running server, and read the result back through the API.
 // TestCLIHelp checks that --help and every command's -h exit 0 and describe
 // the flags.
 func TestCLIHelp(t *testing.T) {
@@ -146,7 +39,7 @@ func TestCLIHelp(t *testing.T) {
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			t.Parallel()
-			res := cliRun(t, c.args...)
+			res := runCommand(t, c.args...)
 			if res.code != 0 {
 				t.Fatalf("want exit 0, got %s", res)
 			}
@@ -190,7 +83,7 @@ func TestCLIBadUsage(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			cliFails(t, c.want, c.args...)
+			mustFail(t, c.want, c.args...)
 		})
 	}
 }
@@ -204,20 +97,20 @@ func TestCLIMigrate(t *testing.T) {
 	}
 	version := regexp.MustCompile(`^(sqlite|postgres) database is at migration [1-9][0-9]*$`)
 	for _, db := range dbs {
-		first := cliOK(t, "migrate", "--db", db)
+		first := mustRun(t, "migrate", "--db", db)
 		if !version.MatchString(first) {
 			t.Errorf("migrate printed %q, want the version", first)
 		}
-		if again := cliOK(t, "migrate", "--db", db); again != first {
+		if again := mustRun(t, "migrate", "--db", db); again != first {
 			t.Errorf("a second migrate printed %q, want %q", again, first)
 		}
 	}
 	// The migrated database serves: the first start creates the admin.
-	ts, _ := cliServer(t, dbs[0])
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(dbs[0]))
 	if ts.AdminKey == "" {
 		t.Fatal("no admin created on the migrated database")
 	}
-	if msg := cliMessage(t, ts.get("get_all_packages", vals("api_key", ts.AdminKey))); msg != "" {
+	if msg := message(t, ts.Get("get_all_packages", xerochattest.Vals("api_key", ts.AdminKey))); msg != "" {
 		t.Errorf("get_all_packages: %s", msg)
 	}
 }
@@ -232,7 +125,7 @@ func TestCLIDBPathSpecialCharacters(t *testing.T) {
 		t.Run(title, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			cliOK(t, "migrate", "--db", filepath.Join(dir, name))
+			mustRun(t, "migrate", "--db", filepath.Join(dir, name))
 			entries, _ := os.ReadDir(dir)
 			var files []string
 			for _, e := range entries {
@@ -255,34 +148,34 @@ func TestCLIDBPathSpecialCharacters(t *testing.T) {
 func TestCLIAdminCreate(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
 
-	key := cliOK(t, "admin", "create", "--db", db, "--email", "Ops@Example.com", "--name", "Ops", "--password", "s3cret-pass")
-	if msg := cliMessage(t, ts.get("get_all_packages", vals("api_key", key))); msg != "" {
+	key := mustRun(t, "admin", "create", "--db", db, "--email", "Ops@Example.com", "--name", "Ops", "--password", "s3cret-pass")
+	if msg := message(t, ts.Get("get_all_packages", xerochattest.Vals("api_key", key))); msg != "" {
 		t.Errorf("the new admin's key on the running server: %s", msg)
 	}
-	v := ts.get("get_user_info", vals("api_key", key, "email", "Ops@Example.com")).JSON(t)
+	v := ts.Get("get_user_info", xerochattest.Vals("api_key", key, "email", "Ops@Example.com")).JSON(t)
 	info, _ := v["user_info"].(map[string]any)
 	if info["user_type"] != "Admin" || info["name"] != "Ops" || info["status"] != "1" {
 		t.Errorf("get_user_info of the new admin: %v", v)
 	}
 
 	// Without --password one is generated and printed; the key stays last.
-	res := cliRun(t, "admin", "create", "--db", db, "--email", "ops2@example.com", "--name", "Ops Two")
+	res := runCommand(t, "admin", "create", "--db", db, "--email", "ops2@example.com", "--name", "Ops Two")
 	if res.code != 0 || !regexp.MustCompile(`(?m)^password: \S{12,}$`).MatchString(res.stdout) {
 		t.Errorf("admin create without --password: %s", res)
 	}
-	if msg := cliMessage(t, ts.get("get_all_packages", vals("api_key", cliLastLine(res.stdout)))); msg != "" {
+	if msg := message(t, ts.Get("get_all_packages", xerochattest.Vals("api_key", lastLine(res.stdout)))); msg != "" {
 		t.Errorf("the second admin's key: %s", msg)
 	}
 
-	before := ts.snapshot()
-	cliFails(t, "Email already exists", "admin", "create", "--db", db, "--email", "ops@example.COM", "--name", "Again", "--password", "x-secret-1")
-	cliFails(t, "Email already exists", "admin", "create", "--db", db, "--email", "admin@example.com", "--name", "Again")
-	cliFails(t, "e-mail", "admin", "create", "--db", db, "--email", "not-an-address", "--name", "Bad")
-	cliFails(t, "e-mail", "admin", "create", "--db", db, "--email", "a@b", "--name", "Bad")
-	cliFails(t, "--name", "admin", "create", "--db", db, "--email", "c@example.com")
-	if after := ts.snapshot(); after != before {
+	before := ts.Snapshot()
+	mustFail(t, xerochat.MsgUserEmailTaken, "admin", "create", "--db", db, "--email", "ops@example.COM", "--name", "Again", "--password", "x-secret-1")
+	mustFail(t, xerochat.MsgUserEmailTaken, "admin", "create", "--db", db, "--email", "admin@example.com", "--name", "Again")
+	mustFail(t, "e-mail", "admin", "create", "--db", db, "--email", "not-an-address", "--name", "Bad")
+	mustFail(t, "e-mail", "admin", "create", "--db", db, "--email", "a@b", "--name", "Bad")
+	mustFail(t, "--name", "admin", "create", "--db", db, "--email", "c@example.com")
+	if after := ts.Snapshot(); after != before {
 		t.Errorf("a failed admin create changed the database:\n%s\n%s", before, after)
 	}
 }
@@ -292,47 +185,47 @@ func TestCLIAdminCreate(t *testing.T) {
 func TestCLIUserAPIKey(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
-	m := ts.newMember("member@example.com", "")
-	if msg := cliMessage(t, ts.get("get_flow_campaigns", vals("api_key", m.Key))); msg != "" {
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	m := ts.NewMember("member@example.com", "")
+	if msg := message(t, ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", m.Key))); msg != "" {
 		t.Fatalf("the member's first key: %s", msg)
 	}
 
-	key1 := cliOK(t, "user", "apikey", "--db", db, "--email", "MEMBER@example.com")
+	key1 := mustRun(t, "user", "apikey", "--db", db, "--email", "MEMBER@example.com")
 	if key1 == m.Key || key1 == "" {
 		t.Fatalf("user apikey printed %q", key1)
 	}
-	if msg := cliMessage(t, ts.get("get_flow_campaigns", vals("api_key", m.Key))); msg != cliKeyInvalid {
-		t.Errorf("the old key after user apikey: got %q, want %q", msg, cliKeyInvalid)
+	if msg := message(t, ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", m.Key))); msg != xerochat.MsgKeyInvalid {
+		t.Errorf("the old key after user apikey: got %q, want %q", msg, xerochat.MsgKeyInvalid)
 	}
-	if msg := cliMessage(t, ts.get("get_flow_campaigns", vals("api_key", key1))); msg != "" {
+	if msg := message(t, ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", key1))); msg != "" {
 		t.Errorf("the new key: %s", msg)
 	}
 
-	key2 := cliOK(t, "user", "apikey", "--db", db, "--email", "member@example.com")
-	if msg := cliMessage(t, ts.get("get_flow_campaigns", vals("api_key", key1))); msg != cliKeyInvalid {
-		t.Errorf("the second-to-last key: got %q, want %q", msg, cliKeyInvalid)
+	key2 := mustRun(t, "user", "apikey", "--db", db, "--email", "member@example.com")
+	if msg := message(t, ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", key1))); msg != xerochat.MsgKeyInvalid {
+		t.Errorf("the second-to-last key: got %q, want %q", msg, xerochat.MsgKeyInvalid)
 	}
-	if msg := cliMessage(t, ts.get("get_flow_campaigns", vals("api_key", key2))); msg != "" {
+	if msg := message(t, ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", key2))); msg != "" {
 		t.Errorf("the newest key: %s", msg)
 	}
 
 	// The admin's key rotates too, and keeps admin rights.
-	adminKey := cliOK(t, "user", "apikey", "--db", db, "--email", "admin@example.com")
-	if msg := cliMessage(t, ts.get("get_all_packages", vals("api_key", ts.AdminKey))); msg != cliKeyInvalid {
+	adminKey := mustRun(t, "user", "apikey", "--db", db, "--email", "admin@example.com")
+	if msg := message(t, ts.Get("get_all_packages", xerochattest.Vals("api_key", ts.AdminKey))); msg != xerochat.MsgKeyInvalid {
 		t.Errorf("the admin's old key: got %q", msg)
 	}
-	if msg := cliMessage(t, ts.get("get_all_packages", vals("api_key", adminKey))); msg != "" {
+	if msg := message(t, ts.Get("get_all_packages", xerochattest.Vals("api_key", adminKey))); msg != "" {
 		t.Errorf("the admin's new key: %s", msg)
 	}
 
-	before := ts.snapshot()
-	cliFails(t, "nobody@example.com", "user", "apikey", "--db", db, "--email", "nobody@example.com")
-	cliFails(t, "--email", "user", "apikey", "--db", db)
-	if after := ts.snapshot(); after != before {
+	before := ts.Snapshot()
+	mustFail(t, "nobody@example.com", "user", "apikey", "--db", db, "--email", "nobody@example.com")
+	mustFail(t, "--email", "user", "apikey", "--db", db)
+	if after := ts.Snapshot(); after != before {
 		t.Error("a failed user apikey changed the database")
 	}
-	if msg := cliMessage(t, ts.get("get_flow_campaigns", vals("api_key", key2))); msg != "" {
+	if msg := message(t, ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", key2))); msg != "" {
 		t.Errorf("a failed user apikey ended the member's key: %s", msg)
 	}
 }
@@ -342,62 +235,61 @@ func TestCLIUserAPIKey(t *testing.T) {
 func TestCLIPageConnect(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
-	m := ts.newMember("pages@example.com", "")
-	other := ts.newMember("other@example.com", "")
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	m := ts.NewMember("pages@example.com", "")
+	other := ts.NewMember("other@example.com", "")
 	ts.Fake.AddPage("3000000000000001", "tok-1", "Shop")
 	ts.Fake.AddPage("3000000000000002", "tok-2", "Blog")
 
-	cliOK(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop", "--access-token", "tok-1")
-	r := ts.post("create_label", vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "VIP"))
+	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop", "--access-token", "tok-1")
+	r := ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "VIP"))
 	id, _ := r.JSON(t)["label_id"].(string)
 	if id == "" {
 		t.Fatalf("create_label on the connected page: %s", r.Body)
 	}
-	labels, _ := ts.get("get_all_labels", vals("api_key", m.Key, "page_id", "3000000000000001")).JSON(t)["label_info"].([]any)
-	if len(labels) != 1 || biField(labels[0], "label_id") != id || biField(labels[0], "label_name") != "VIP" {
-		t.Errorf("get_all_labels: %v", labels)
+	if got := apiLabels(t, ts, m, "3000000000000001"); !slices.Equal(got, []label{{id, "VIP"}}) {
+		t.Errorf("get_all_labels: %v", got)
 	}
 	if got := ts.Fake.Labels("3000000000000001"); len(got) != 1 || got[0].Name != "VIP" {
 		t.Errorf("Facebook got labels %v, want VIP, made with the page's token", got)
 	}
 
-	cliOK(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000002", "--page-name", "Blog",
+	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000002", "--page-name", "Blog",
 		"--access-token", "tok-2", "--bot-enabled=false")
-	r = ts.post("create_label", vals("api_key", m.Key, "page_id", "3000000000000002", "label_name", "VIP"))
-	if msg := cliMessage(t, r); msg != "No Enabled Bot Found" {
+	r = ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000002", "label_name", "VIP"))
+	if msg := message(t, r); msg != xerochat.MsgNoEnabledBot {
 		t.Errorf("create_label on a page with the bot off: got %q", msg)
 	}
 
 	// Connecting again updates the page: the first one's bot goes off too.
-	cliOK(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
+	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
 		"--access-token", "tok-1", "--bot-enabled=false")
-	if msg := cliMessage(t, ts.post("create_label", vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != "No Enabled Bot Found" {
+	if msg := message(t, ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != xerochat.MsgNoEnabledBot {
 		t.Errorf("create_label after the bot was turned off: got %q", msg)
 	}
-	cliOK(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
+	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
 		"--access-token", "tok-1")
-	if msg := cliMessage(t, ts.post("create_label", vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != "" {
+	if msg := message(t, ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != "" {
 		t.Errorf("create_label after the bot was turned on again: %q", msg)
 	}
 
-	before := ts.snapshot()
-	cliFails(t, "ghost@example.com", "page", "connect", "--db", db, "--email", "ghost@example.com", "--page-id", "3000000000000003",
+	before := ts.Snapshot()
+	mustFail(t, "ghost@example.com", "page", "connect", "--db", db, "--email", "ghost@example.com", "--page-id", "3000000000000003",
 		"--page-name", "X", "--access-token", "t")
-	cliFails(t, "another user", "page", "connect", "--db", db, "--email", other.Email, "--page-id", "3000000000000001",
+	mustFail(t, "another user", "page", "connect", "--db", db, "--email", other.Email, "--page-id", "3000000000000001",
 		"--page-name", "Stolen", "--access-token", "t")
-	cliFails(t, "page", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "12ab", "--page-name", "X", "--access-token", "t")
-	cliFails(t, "--access-token", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000004", "--page-name", "X")
-	if after := ts.snapshot(); after != before {
+	mustFail(t, "page", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "12ab", "--page-name", "X", "--access-token", "t")
+	mustFail(t, "--access-token", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000004", "--page-name", "X")
+	if after := ts.Snapshot(); after != before {
 		t.Errorf("a failed page connect changed the database:\n%s\n%s", before, after)
 	}
-	if msg := cliMessage(t, ts.get("get_all_labels", vals("api_key", other.Key, "page_id", "3000000000000001"))); msg != "No Matching Label Found" {
+	if msg := message(t, ts.Get("get_all_labels", xerochattest.Vals("api_key", other.Key, "page_id", "3000000000000001"))); msg != xerochat.MsgNoLabels {
 		t.Errorf("the other user sees the page: %q", msg)
 	}
 }
 
 // cliFlowFile writes a flow file and returns its path.
-func cliFlowFile(t *testing.T, content string) string {
+func flowFile(t *testing.T, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "flow.json")
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -406,8 +298,8 @@ func cliFlowFile(t *testing.T, content string) string {
 	return path
 }
 
-// cliREADMEFlow is the flow file of the README.
-const cliREADMEFlow = `{"flow_name": "Survey",
+// readmeFlow is the flow file of the README.
+const readmeFlow = `{"flow_name": "Survey",
  "triggers": {"keywords": ["survey"], "payloads": ["START_SURVEY"]},
  "questions": [
    {"question": "Your e-mail?", "type": "email", "reprompt": "That is not an e-mail address."},
@@ -419,19 +311,19 @@ const cliREADMEFlow = `{"flow_name": "Survey",
 func TestCLIFlowCreate(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
-	m := ts.newMember("flows@example.com", "4000000000000001")
-	other := ts.newMember("flows-other@example.com", "4000000000000002")
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	m := ts.NewMember("flows@example.com", "4000000000000001")
+	other := ts.NewMember("flows-other@example.com", "4000000000000002")
 
-	id := cliOK(t, "flow", "create", "--db", db, "--email", m.Email, "--page-id", m.PageID, "--file", cliFlowFile(t, cliREADMEFlow))
+	id := mustRun(t, "flow", "create", "--db", db, "--email", m.Email, "--page-id", m.PageID, "--file", flowFile(t, readmeFlow))
 	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
 		t.Fatalf("flow create's last line is %q, want the id", id)
 	}
-	r := ts.get("get_flow_campaign_info", vals("api_key", m.Key, "flow_campaign_id", id))
+	r := ts.Get("get_flow_campaign_info", xerochattest.Vals("api_key", m.Key, "flow_campaign_id", id))
 	if want := `{"id":"` + id + `","flow_name":"Survey","questions":["Your e-mail?","Favourite colour?"]}`; strings.TrimSpace(string(r.Body)) != want {
 		t.Errorf("get_flow_campaign_info: got %s, want %s", r.Body, want)
 	}
-	if r := ts.get("get_flow_campaigns", vals("api_key", m.Key)); strings.TrimSpace(string(r.Body)) != `[{"id":"`+id+`","flow_name":"Survey"}]` {
+	if r := ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", m.Key)); strings.TrimSpace(string(r.Body)) != `[{"id":"`+id+`","flow_name":"Survey"}]` {
 		t.Errorf("get_flow_campaigns: %s", r.Body)
 	}
 
@@ -442,21 +334,21 @@ func TestCLIFlowCreate(t *testing.T) {
 		}
 		return `{"flow_name":"F","questions":[{"question":"Q1"},{"question":"Q2","type":"choice","options":[` + strings.Join(list, ",") + `]}]}`
 	}
-	good := cliFlowFile(t, cliREADMEFlow)
-	before := ts.snapshot()
+	good := flowFile(t, readmeFlow)
+	before := ts.Snapshot()
 	for _, c := range []struct {
 		name, want string
 		args       []string
 	}{
 		{"missing file", "no such file", []string{"--file", filepath.Join(t.TempDir(), "absent.json")}},
-		{"invalid JSON", "flow.json", []string{"--file", cliFlowFile(t, `{"flow_name": "F", "questions": [`)}},
-		{"not an object", "flow.json", []string{"--file", cliFlowFile(t, `["Q1"]`)}},
-		{"no questions", "question", []string{"--file", cliFlowFile(t, `{"flow_name":"F","questions":[]}`)}},
-		{"no flow name", "flow_name", []string{"--file", cliFlowFile(t, `{"questions":[{"question":"Q1"}]}`)}},
-		{"14 options", "question 2", []string{"--file", cliFlowFile(t, options(14, "o"))}},
-		{"option over 20 characters", "question 2", []string{"--file", cliFlowFile(t, `{"flow_name":"F","questions":[{"question":"Q1"},{"question":"Q2","type":"choice","options":["Red","123456789012345678901"]}]}`)}},
-		{"unknown type", "slider", []string{"--file", cliFlowFile(t, `{"flow_name":"F","questions":[{"question":"Q1","type":"slider"}]}`)}},
-		{"empty question", "question 1", []string{"--file", cliFlowFile(t, `{"flow_name":"F","questions":[{"question":"  "}]}`)}},
+		{"invalid JSON", "flow.json", []string{"--file", flowFile(t, `{"flow_name": "F", "questions": [`)}},
+		{"not an object", "flow.json", []string{"--file", flowFile(t, `["Q1"]`)}},
+		{"no questions", "question", []string{"--file", flowFile(t, `{"flow_name":"F","questions":[]}`)}},
+		{"no flow name", "flow_name", []string{"--file", flowFile(t, `{"questions":[{"question":"Q1"}]}`)}},
+		{"14 options", "question 2", []string{"--file", flowFile(t, options(14, "o"))}},
+		{"option over 20 characters", "question 2", []string{"--file", flowFile(t, `{"flow_name":"F","questions":[{"question":"Q1"},{"question":"Q2","type":"choice","options":["Red","123456789012345678901"]}]}`)}},
+		{"unknown type", "slider", []string{"--file", flowFile(t, `{"flow_name":"F","questions":[{"question":"Q1","type":"slider"}]}`)}},
+		{"empty question", "question 1", []string{"--file", flowFile(t, `{"flow_name":"F","questions":[{"question":"  "}]}`)}},
 		{"unknown e-mail", "nobody@example.com", []string{"--file", good, "--email", "nobody@example.com"}},
 		{"another user's page", other.PageID, []string{"--file", good, "--page-id", other.PageID}},
 		{"unknown page", "4000000000000009", []string{"--file", good, "--page-id", "4000000000000009"}},
@@ -464,13 +356,13 @@ func TestCLIFlowCreate(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			args := []string{"flow", "create", "--db", db, "--email", m.Email, "--page-id", m.PageID}
-			cliFails(t, c.want, append(args, c.args...)...)
+			mustFail(t, c.want, append(args, c.args...)...)
 		})
 	}
 	// 13 options of 20 characters are Facebook's limits, and allowed.
-	cliOK(t, "flow", "create", "--db", db, "--email", m.Email, "--page-id", m.PageID, "--file",
-		cliFlowFile(t, options(13, "abcdefghijklmnopqr")))
-	after := ts.snapshot()
+	mustRun(t, "flow", "create", "--db", db, "--email", m.Email, "--page-id", m.PageID, "--file",
+		flowFile(t, options(13, "abcdefghijklmnopqr")))
+	after := ts.Snapshot()
 	if strings.Count(after, "\nflow_campaigns ") != strings.Count(before, "\nflow_campaigns ")+1 {
 		t.Errorf("the refused files created campaigns:\nbefore:\n%s\nafter:\n%s", before, after)
 	}

@@ -1,86 +1,81 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/graph/fakegraph"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
 // The labels tests run `xerochat page sync-labels` and `xerochat page
 // connect` as processes against a fake Facebook, on the database of a running
 // server, and read the result back through the API.
 
-// labelsPair is a label as get_all_labels shows it.
-type labelsPair struct{ ID, Name string }
+// label is a label as get_all_labels shows it.
+type label struct{ ID, Name string }
 
-// labelsAPI lists the page's labels through get_all_labels, in the order
+// apiLabels lists the page's labels through get_all_labels, in the order
 // answered, checking that ids and names are JSON strings.
-func labelsAPI(t *testing.T, ts *testServer, m *member, pageID string) []labelsPair {
+func apiLabels(t *testing.T, ts *xerochattest.Server, m *xerochattest.Member, pageID string) []label {
 	t.Helper()
-	r := ts.get("get_all_labels", vals("api_key", m.Key, "page_id", pageID))
-	v := r.JSON(t)
-	if v["status"] != "success" {
-		t.Fatalf("get_all_labels: %s", r.Body)
+	r := ts.Get("get_all_labels", xerochattest.Vals("api_key", m.Key, "page_id", pageID))
+	var v struct {
+		Status    string `json:"status"`
+		LabelInfo *[]struct {
+			ID   string `json:"label_id"`
+			Name string `json:"label_name"`
+		} `json:"label_info"`
 	}
-	list, ok := v["label_info"].([]any)
-	if !ok {
-		t.Fatalf("get_all_labels: label_info is not an array: %s", r.Body)
+	if err := json.Unmarshal(r.Body, &v); err != nil || v.Status != "success" || v.LabelInfo == nil {
+		t.Fatalf("get_all_labels: want success with label_info an array of string label_id and label_name (%v): %s", err, r.Body)
 	}
-	out := []labelsPair{}
-	for _, item := range list {
-		id, ok1 := biField(item, "label_id").(string)
-		name, ok2 := biField(item, "label_name").(string)
-		if !ok1 || !ok2 {
-			t.Fatalf("get_all_labels: label_id and label_name must be strings: %v", item)
-		}
-		out = append(out, labelsPair{id, name})
+	out := []label{}
+	for _, l := range *v.LabelInfo {
+		out = append(out, label{l.ID, l.Name})
 	}
 	return out
 }
 
-// labelsStored lists the page's labels from the database (get_all_labels
+// storedLabels lists the page's labels from the database (get_all_labels
 // does not show a page with its bot off).
-func labelsStored(t *testing.T, ts *testServer, pageRef int64) []labelsPair {
+func storedLabels(t *testing.T, ts *xerochattest.Server, pageRef int64) []label {
 	t.Helper()
 	list, err := ts.DB.ListLabels(context.Background(), pageRef)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := []labelsPair{}
+	out := []label{}
 	for _, l := range list {
-		out = append(out, labelsPair{l.LabelID, l.Name})
+		out = append(out, label{l.LabelID, l.Name})
 	}
 	return out
 }
 
-// labelsOnFacebook is what the fake lists for the page, as pairs.
-func labelsOnFacebook(fb *fakegraph.Server, pageID string) []labelsPair {
-	out := []labelsPair{}
+// facebookLabels is what the fake lists for the page, as pairs.
+func facebookLabels(fb *fakegraph.Server, pageID string) []label {
+	out := []label{}
 	for _, l := range fb.Labels(pageID) {
-		out = append(out, labelsPair{l.ID, l.Name})
+		out = append(out, label{l.ID, l.Name})
 	}
 	return out
 }
 
-// labelsSync runs page sync-labels against the fake and returns the result.
-func labelsSync(t *testing.T, db, email, pageID string, fb *fakegraph.Server) cliResult {
+// syncLabels runs page sync-labels against the fake and returns the result.
+func syncLabels(t *testing.T, db, email, pageID string, fb *fakegraph.Server) outcome {
 	t.Helper()
-	return cliRun(t, "page", "sync-labels", "--db", db, "--email", email, "--page-id", pageID, "--graph-url", fb.URL())
+	return runCommand(t, "page", "sync-labels", "--db", db, "--email", email, "--page-id", pageID, "--graph-url", fb.URL())
 }
 
-// labelsWant checks that a command succeeded with exactly the given stdout
+// expectOutput checks that a command succeeded with exactly the given stdout
 // lines and nothing on stderr.
-func labelsWant(t *testing.T, what string, res cliResult, stdout ...string) {
+func expectOutput(t *testing.T, what string, res outcome, stdout ...string) {
 	t.Helper()
 	want := strings.Join(stdout, "\n") + "\n"
 	if res.code != 0 || res.stdout != want || res.stderr != "" {
@@ -88,8 +83,8 @@ func labelsWant(t *testing.T, what string, res cliResult, stdout ...string) {
 	}
 }
 
-// labelsPage returns the page row of the member's page.
-func labelsPage(t *testing.T, ts *testServer, userID int64, pageID string) *xerochat.Page {
+// enabledPage returns the page row of the member's page.
+func enabledPage(t *testing.T, ts *xerochattest.Server, userID int64, pageID string) *xerochat.Page {
 	t.Helper()
 	p, err := ts.DB.FindEnabledPage(context.Background(), userID, pageID)
 	if err != nil {
@@ -103,19 +98,19 @@ func labelsPage(t *testing.T, ts *testServer, userID int64, pageID string) *xero
 func TestCLILabelsSyncPaging(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
 	const page = "6100000000000001"
-	m := ts.newMember("sync@example.com", page)
+	m := ts.NewMember("sync@example.com", page)
 	ts.Fake.SetPageSize(25)
 	for i := range 60 {
 		ts.Fake.AddLabel(page, fmt.Sprintf("Label %02d", i))
 	}
-	want := labelsOnFacebook(ts.Fake, page)
+	want := facebookLabels(ts.Fake, page)
 	ts.Fake.ResetCalls()
 
-	labelsWant(t, "first sync", labelsSync(t, db, m.Email, page, ts.Fake),
+	expectOutput(t, "first sync", syncLabels(t, db, m.Email, page, ts.Fake),
 		"imported 60 labels (60 new, 0 renamed, 0 unchanged) for page "+page)
-	if got := labelsAPI(t, ts, m, page); !slices.Equal(got, want) {
+	if got := apiLabels(t, ts, m, page); !slices.Equal(got, want) {
 		t.Errorf("get_all_labels after the sync:\n got %v\nwant %v", got, want)
 	}
 	if n := ts.Fake.CallCount("GET", "/"+page+"/custom_labels"); n != 3 {
@@ -127,13 +122,13 @@ func TestCLILabelsSyncPaging(t *testing.T) {
 		}
 	}
 
-	before := ts.snapshot()
-	labelsWant(t, "second sync", labelsSync(t, db, m.Email, page, ts.Fake),
+	before := ts.Snapshot()
+	expectOutput(t, "second sync", syncLabels(t, db, m.Email, page, ts.Fake),
 		"imported 60 labels (0 new, 0 renamed, 60 unchanged) for page "+page)
-	if after := ts.snapshot(); after != before {
+	if after := ts.Snapshot(); after != before {
 		t.Errorf("a second sync changed the database:\n%s\n%s", before, after)
 	}
-	if got := labelsAPI(t, ts, m, page); !slices.Equal(got, want) {
+	if got := apiLabels(t, ts, m, page); !slices.Equal(got, want) {
 		t.Errorf("get_all_labels after the second sync: %v", got)
 	}
 }
@@ -144,25 +139,25 @@ func TestCLILabelsSyncPaging(t *testing.T) {
 func TestCLILabelsSyncChanges(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
 	const page = "6100000000000002"
-	m := ts.newMember("changes@example.com", page)
+	m := ts.NewMember("changes@example.com", page)
 	a := ts.Fake.AddLabel(page, "Alpha")
 	b := ts.Fake.AddLabel(page, "Beta")
 	c := ts.Fake.AddLabel(page, "Gamma")
 	// A label made through the API is already known: the sync leaves it.
-	r := ts.post("create_label", vals("api_key", m.Key, "page_id", page, "label_name", "Made here"))
+	r := ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", page, "label_name", "Made here"))
 	d, _ := r.JSON(t)["label_id"].(string)
 	if d == "" {
 		t.Fatalf("create_label: %s", r.Body)
 	}
-	labelsWant(t, "first sync", labelsSync(t, db, m.Email, page, ts.Fake),
+	expectOutput(t, "first sync", syncLabels(t, db, m.Email, page, ts.Fake),
 		"imported 4 labels (3 new, 0 renamed, 1 unchanged) for page "+page)
-	want := []labelsPair{{d, "Made here"}, {a, "Alpha"}, {b, "Beta"}, {c, "Gamma"}}
-	if got := labelsAPI(t, ts, m, page); !slices.Equal(got, want) {
+	want := []label{{d, "Made here"}, {a, "Alpha"}, {b, "Beta"}, {c, "Gamma"}}
+	if got := apiLabels(t, ts, m, page); !slices.Equal(got, want) {
 		t.Fatalf("get_all_labels after the first sync:\n got %v\nwant %v", got, want)
 	}
-	sub := ts.addSubscriber(m, "8100000000000001", "Ada", "Lovelace")
+	sub := ts.AddSubscriber(m, "8100000000000001", "Ada", "Lovelace")
 	ctx := context.Background()
 	for _, id := range []string{b, c} {
 		ls, err := ts.DB.FindLabels(ctx, m.Page.ID, []string{id})
@@ -182,23 +177,22 @@ func TestCLILabelsSyncChanges(t *testing.T) {
 	fb.ImportLabel(page, a, "Alpha")
 	fb.ImportLabel(page, b, "Beta (renamed)")
 	e := fb.AddLabel(page, "Delta")
-	labelsWant(t, "sync after the changes", labelsSync(t, db, m.Email, page, fb),
+	expectOutput(t, "sync after the changes", syncLabels(t, db, m.Email, page, fb),
 		"imported 4 labels (1 new, 1 renamed, 2 unchanged) for page "+page+
 			"; 1 label no longer on Facebook kept (assignments may name them)")
-	want = []labelsPair{{d, "Made here"}, {a, "Alpha"}, {b, "Beta (renamed)"}, {c, "Gamma"}, {e, "Delta"}}
-	if got := labelsAPI(t, ts, m, page); !slices.Equal(got, want) {
+	want = []label{{d, "Made here"}, {a, "Alpha"}, {b, "Beta (renamed)"}, {c, "Gamma"}, {e, "Delta"}}
+	if got := apiLabels(t, ts, m, page); !slices.Equal(got, want) {
 		t.Errorf("get_all_labels after the changes:\n got %v\nwant %v", got, want)
 	}
-	v := ts.get("subscriber_information", vals("api_key", m.Key, "subscriber_id", sub.PSID)).JSON(t)
-	if got := biField(v["subscriber_info"], "labels"); got != b+","+c {
+	if got := subscriberLabels(t, ts.URL, m.Key, sub.PSID); got != b+","+c {
 		t.Errorf("subscriber_information labels = %v, want %q: the renamed and the kept label", got, b+","+c)
 	}
 
-	before := ts.snapshot()
-	labelsWant(t, "sync again", labelsSync(t, db, m.Email, page, fb),
+	before := ts.Snapshot()
+	expectOutput(t, "sync again", syncLabels(t, db, m.Email, page, fb),
 		"imported 4 labels (0 new, 0 renamed, 4 unchanged) for page "+page+
 			"; 1 label no longer on Facebook kept (assignments may name them)")
-	if after := ts.snapshot(); after != before {
+	if after := ts.Snapshot(); after != before {
 		t.Errorf("syncing again changed the database:\n%s\n%s", before, after)
 	}
 }
@@ -209,8 +203,8 @@ func TestCLILabelsSyncChanges(t *testing.T) {
 func TestCLILabelsConnect(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
-	m := ts.newMember("connect@example.com", "")
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	m := ts.NewMember("connect@example.com", "")
 	const page, off = "6100000000000003", "6100000000000004"
 	ts.Fake.AddPage(page, "tok-3", "Shop")
 	ts.Fake.AddPage(off, "tok-4", "Quiet")
@@ -218,39 +212,39 @@ func TestCLILabelsConnect(t *testing.T) {
 	x := ts.Fake.AddLabel(page, "X")
 	y := ts.Fake.AddLabel(page, "Y")
 	z := ts.Fake.AddLabel(page, "Z")
-	connect := func(pageID, token string, extra ...string) cliResult {
-		return cliRun(t, append([]string{"page", "connect", "--db", db, "--email", m.Email, "--page-id", pageID,
+	connect := func(pageID, token string, extra ...string) outcome {
+		return runCommand(t, append([]string{"page", "connect", "--db", db, "--email", m.Email, "--page-id", pageID,
 			"--page-name", "Shop", "--access-token", token, "--graph-url", ts.Fake.URL()}, extra...)...)
 	}
 
-	labelsWant(t, "connect", connect(page, "tok-3"),
+	expectOutput(t, "connect", connect(page, "tok-3"),
 		"page "+page+" (Shop) connected for <connect@example.com>, bot enabled: true",
 		"imported 3 labels (3 new, 0 renamed, 0 unchanged) for page "+page)
-	want := []labelsPair{{x, "X"}, {y, "Y"}, {z, "Z"}}
-	if got := labelsAPI(t, ts, m, page); !slices.Equal(got, want) {
+	want := []label{{x, "X"}, {y, "Y"}, {z, "Z"}}
+	if got := apiLabels(t, ts, m, page); !slices.Equal(got, want) {
 		t.Errorf("get_all_labels after connect:\n got %v\nwant %v", got, want)
 	}
 	w := ts.Fake.AddLabel(page, "W")
-	labelsWant(t, "connect again", connect(page, "tok-3"),
+	expectOutput(t, "connect again", connect(page, "tok-3"),
 		"page "+page+" (Shop) connected for <connect@example.com>, bot enabled: true",
 		"imported 4 labels (1 new, 0 renamed, 3 unchanged) for page "+page)
-	want = append(want, labelsPair{w, "W"})
-	if got := labelsAPI(t, ts, m, page); !slices.Equal(got, want) {
+	want = append(want, label{w, "W"})
+	if got := apiLabels(t, ts, m, page); !slices.Equal(got, want) {
 		t.Errorf("get_all_labels after connecting again:\n got %v\nwant %v", got, want)
 	}
 
 	q := ts.Fake.AddLabel(off, "Q")
-	labelsWant(t, "connect with the bot off", connect(off, "tok-4", "--bot-enabled=false"),
+	expectOutput(t, "connect with the bot off", connect(off, "tok-4", "--bot-enabled=false"),
 		"page "+off+" (Shop) connected for <connect@example.com>, bot enabled: false",
 		"imported 1 label (1 new, 0 renamed, 0 unchanged) for page "+off)
 	r := ts.Fake.AddLabel(off, "R")
-	labelsWant(t, "sync-labels with the bot off", labelsSync(t, db, m.Email, off, ts.Fake),
+	expectOutput(t, "sync-labels with the bot off", syncLabels(t, db, m.Email, off, ts.Fake),
 		"imported 2 labels (1 new, 0 renamed, 1 unchanged) for page "+off)
 	// Turning the bot on shows them through the API; connect finds nothing new.
-	labelsWant(t, "connect with the bot on", connect(off, "tok-4"),
+	expectOutput(t, "connect with the bot on", connect(off, "tok-4"),
 		"page "+off+" (Shop) connected for <connect@example.com>, bot enabled: true",
 		"imported 2 labels (0 new, 0 renamed, 2 unchanged) for page "+off)
-	if got := labelsAPI(t, ts, m, off); !slices.Equal(got, []labelsPair{{q, "Q"}, {r, "R"}}) {
+	if got := apiLabels(t, ts, m, off); !slices.Equal(got, []label{{q, "Q"}, {r, "R"}}) {
 		t.Errorf("get_all_labels of the page imported with its bot off: %v", got)
 	}
 }
@@ -261,8 +255,8 @@ func TestCLILabelsConnect(t *testing.T) {
 func TestCLILabelsConnectGraphFails(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
-	m := ts.newMember("down@example.com", "")
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	m := ts.NewMember("down@example.com", "")
 	const page = "6100000000000005"
 	ts.Fake.AddPage(page, "tok-5", "Shop")
 	lbl := ts.Fake.AddLabel(page, "VIP")
@@ -277,7 +271,7 @@ func TestCLILabelsConnectGraphFails(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ts.Fake.Down(c.down)
 			defer ts.Fake.Down(false)
-			res := cliRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", page, "--page-name", "Shop",
+			res := runCommand(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", page, "--page-name", "Shop",
 				"--access-token", c.token, "--graph-url", c.graphURL)
 			wantOut := "page " + page + " (Shop) connected for <down@example.com>, bot enabled: true\n"
 			wantWarn := "labels not imported: "
@@ -290,11 +284,11 @@ func TestCLILabelsConnectGraphFails(t *testing.T) {
 			if strings.Contains(res.stdout+res.stderr, c.token) {
 				t.Errorf("the output shows the access token: %s", res)
 			}
-			p := labelsPage(t, ts, m.ID, page)
+			p := enabledPage(t, ts, m.ID, page)
 			if p.AccessToken != c.token {
 				t.Errorf("the page was not updated: token %q, want %q", p.AccessToken, c.token)
 			}
-			if got := labelsStored(t, ts, p.ID); len(got) != 0 {
+			if got := storedLabels(t, ts, p.ID); len(got) != 0 {
 				t.Errorf("labels stored although the import failed: %v", got)
 			}
 		})
@@ -302,14 +296,14 @@ func TestCLILabelsConnectGraphFails(t *testing.T) {
 
 	// Once the page has a valid token and Facebook answers, sync-labels
 	// imports what connect could not.
-	res := cliRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", page, "--page-name", "Shop",
+	res := runCommand(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", page, "--page-name", "Shop",
 		"--access-token", "tok-5", "--graph-url", "http://127.0.0.1:1")
 	if res.code != 0 {
 		t.Fatalf("connect with Facebook unreachable: %s", res)
 	}
-	labelsWant(t, "sync-labels afterwards", labelsSync(t, db, m.Email, page, ts.Fake),
+	expectOutput(t, "sync-labels afterwards", syncLabels(t, db, m.Email, page, ts.Fake),
 		"imported 1 label (1 new, 0 renamed, 0 unchanged) for page "+page)
-	if got := labelsAPI(t, ts, m, page); !slices.Equal(got, []labelsPair{{lbl, "VIP"}}) {
+	if got := apiLabels(t, ts, m, page); !slices.Equal(got, []label{{lbl, "VIP"}}) {
 		t.Errorf("get_all_labels: %v", got)
 	}
 }
@@ -319,14 +313,14 @@ func TestCLILabelsConnectGraphFails(t *testing.T) {
 func TestCLILabelsSyncFails(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
 	const page, otherPage, badToken = "6100000000000006", "6100000000000007", "6100000000000008"
-	m := ts.newMember("fails@example.com", page)
-	other := ts.newMember("other@example.com", otherPage)
+	m := ts.NewMember("fails@example.com", page)
+	other := ts.NewMember("other@example.com", otherPage)
 	ts.Fake.AddLabel(page, "VIP")
 	// A page whose stored token Facebook does not know (expired).
 	ts.Fake.AddPage(badToken, "tok-8", "Expired")
-	if _, err := ts.DB.ConnectPage(context.Background(), &xerochat.Page{UserID: m.ID, PageID: badToken, Name: "Expired",
+	if _, err := ts.App.ConnectPage(context.Background(), &xerochat.Page{UserID: m.ID, PageID: badToken, Name: "Expired",
 		AccessToken: "tok-8-expired", BotEnabled: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +333,7 @@ func TestCLILabelsSyncFails(t *testing.T) {
 	limited.Fail("GET", "/custom_labels", fakegraph.ErrRateLimit(), -1)
 
 	sync := []string{"page", "sync-labels", "--db", db}
-	before := ts.snapshot()
+	before := ts.Snapshot()
 	for _, c := range []struct {
 		name, want string
 		args       []string
@@ -363,16 +357,16 @@ func TestCLILabelsSyncFails(t *testing.T) {
 		{"stray argument", "unexpected argument", []string{"--email", m.Email, "--page-id", page, "now"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := cliFails(t, c.want, append(sync, c.args...)...)
+			res := mustFail(t, c.want, append(sync, c.args...)...)
 			if res.stdout != "" || strings.Contains(res.stderr, m.Page.AccessToken) || strings.Contains(res.stderr, "tok-8-expired") {
 				t.Errorf("want no stdout and no token in the output: %s", res)
 			}
 		})
 	}
-	if after := ts.snapshot(); after != before {
+	if after := ts.Snapshot(); after != before {
 		t.Errorf("a failed sync-labels changed the database:\n%s\n%s", before, after)
 	}
-	if msg := cliMessage(t, ts.get("get_all_labels", vals("api_key", other.Key, "page_id", page))); msg != "No Matching Label Found" {
+	if msg := message(t, ts.Get("get_all_labels", xerochattest.Vals("api_key", other.Key, "page_id", page))); msg != xerochat.MsgNoLabels {
 		t.Errorf("get_all_labels of another user's page: %q", msg)
 	}
 }
@@ -391,7 +385,7 @@ func TestCLILabelsFlags(t *testing.T) {
 		{[]string{"page", "connect", "-h"}, []string{"-graph-url", "-graph-version", "XEROCHAT_GRAPH_VERSION", "sync-labels"}},
 		{[]string{"serve", "-h"}, []string{"-graph-url", "-graph-version", "https://graph.facebook.com", "v21.0"}},
 	} {
-		res := cliRun(t, c.args...)
+		res := runCommand(t, c.args...)
 		for _, f := range c.flags {
 			if res.code != 0 || !strings.Contains(res.stdout+res.stderr, f) {
 				t.Errorf("xerochat %s: want exit 0 and %q in the usage, got %s", strings.Join(c.args, " "), f, res)
@@ -400,32 +394,17 @@ func TestCLILabelsFlags(t *testing.T) {
 	}
 
 	db := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, db)
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
 	const page = "6100000000000010"
-	m := ts.newMember("env@example.com", page)
+	m := ts.NewMember("env@example.com", page)
 	ts.Fake.AddLabel(page, "VIP")
-	run := func(env []string, args ...string) cliResult {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, xerochatBinary(t), append([]string{"page", "sync-labels", "--db", db, "--email", m.Email, "--page-id", page}, args...)...)
-		cmd.Env = append(cliEnv(), env...)
-		cmd.Dir = t.TempDir()
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		res := cliResult{stdout: stdout.String(), stderr: stderr.String()}
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			res.code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return res
+	run := func(env []string, args ...string) outcome {
+		return runWithEnv(t, env, append([]string{"page", "sync-labels", "--db", db, "--email", m.Email, "--page-id", page}, args...)...)
 	}
 	ts.Fake.ResetCalls()
-	labelsWant(t, "env only", run([]string{"XEROCHAT_GRAPH_URL=" + ts.Fake.URL(), "XEROCHAT_GRAPH_VERSION=v19.0"}),
+	expectOutput(t, "env only", run([]string{"XEROCHAT_GRAPH_URL=" + ts.Fake.URL(), "XEROCHAT_GRAPH_VERSION=v19.0"}),
 		"imported 1 label (1 new, 0 renamed, 0 unchanged) for page "+page)
-	labelsWant(t, "flags over env", run([]string{"XEROCHAT_GRAPH_URL=http://127.0.0.1:1", "XEROCHAT_GRAPH_VERSION=v19.0"},
+	expectOutput(t, "flags over env", run([]string{"XEROCHAT_GRAPH_URL=http://127.0.0.1:1", "XEROCHAT_GRAPH_VERSION=v19.0"},
 		"--graph-url", ts.Fake.URL(), "--graph-version", "v20.0"),
 		"imported 1 label (0 new, 0 renamed, 1 unchanged) for page "+page)
 	var versions []string
