@@ -147,8 +147,7 @@ func TestCLIDBPathSpecialCharacters(t *testing.T) {
 // same database.
 func TestCLIAdminCreate(t *testing.T) {
 	t.Parallel()
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 
 	key := mustRun(t, "admin", "create", "--db", db, "--email", "Ops@Example.com", "--name", "Ops", "--password", "s3cret-pass")
 	if msg := message(t, ts.Get("get_all_packages", xerochattest.Vals("api_key", key))); msg != "" {
@@ -169,23 +168,20 @@ func TestCLIAdminCreate(t *testing.T) {
 		t.Errorf("the second admin's key: %s", msg)
 	}
 
-	before := ts.Snapshot()
-	mustFail(t, xerochat.MsgUserEmailTaken, "admin", "create", "--db", db, "--email", "ops@example.COM", "--name", "Again", "--password", "x-secret-1")
-	mustFail(t, xerochat.MsgUserEmailTaken, "admin", "create", "--db", db, "--email", "admin@example.com", "--name", "Again")
-	mustFail(t, "e-mail", "admin", "create", "--db", db, "--email", "not-an-address", "--name", "Bad")
-	mustFail(t, "e-mail", "admin", "create", "--db", db, "--email", "a@b", "--name", "Bad")
-	mustFail(t, "--name", "admin", "create", "--db", db, "--email", "c@example.com")
-	if after := ts.Snapshot(); after != before {
-		t.Errorf("a failed admin create changed the database:\n%s\n%s", before, after)
-	}
+	unchanged(t, ts, "a failed admin create", func() {
+		mustFail(t, xerochat.MsgUserEmailTaken, "admin", "create", "--db", db, "--email", "ops@example.COM", "--name", "Again", "--password", "x-secret-1")
+		mustFail(t, xerochat.MsgUserEmailTaken, "admin", "create", "--db", db, "--email", "admin@example.com", "--name", "Again")
+		mustFail(t, "e-mail", "admin", "create", "--db", db, "--email", "not-an-address", "--name", "Bad")
+		mustFail(t, "e-mail", "admin", "create", "--db", db, "--email", "a@b", "--name", "Bad")
+		mustFail(t, "--name", "admin", "create", "--db", db, "--email", "c@example.com")
+	})
 }
 
 // TestCLIUserAPIKey rotates keys with the CLI while a server runs: the old
 // key ends at once, the new one works.
 func TestCLIUserAPIKey(t *testing.T) {
 	t.Parallel()
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 	m := ts.NewMember("member@example.com", "")
 	if msg := message(t, ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", m.Key))); msg != "" {
 		t.Fatalf("the member's first key: %s", msg)
@@ -219,12 +215,10 @@ func TestCLIUserAPIKey(t *testing.T) {
 		t.Errorf("the admin's new key: %s", msg)
 	}
 
-	before := ts.Snapshot()
-	mustFail(t, "nobody@example.com", "user", "apikey", "--db", db, "--email", "nobody@example.com")
-	mustFail(t, "--email", "user", "apikey", "--db", db)
-	if after := ts.Snapshot(); after != before {
-		t.Error("a failed user apikey changed the database")
-	}
+	unchanged(t, ts, "a failed user apikey", func() {
+		mustFail(t, "nobody@example.com", "user", "apikey", "--db", db, "--email", "nobody@example.com")
+		mustFail(t, "--email", "user", "apikey", "--db", db)
+	})
 	if msg := message(t, ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", key2))); msg != "" {
 		t.Errorf("a failed user apikey ended the member's key: %s", msg)
 	}
@@ -234,8 +228,7 @@ func TestCLIUserAPIKey(t *testing.T) {
 // API of a running server.
 func TestCLIPageConnect(t *testing.T) {
 	t.Parallel()
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 	m := ts.NewMember("pages@example.com", "")
 	other := ts.NewMember("other@example.com", "")
 	ts.Fake.AddPage("3000000000000001", "tok-1", "Shop")
@@ -273,16 +266,14 @@ func TestCLIPageConnect(t *testing.T) {
 		t.Errorf("create_label after the bot was turned on again: %q", msg)
 	}
 
-	before := ts.Snapshot()
-	mustFail(t, "ghost@example.com", "page", "connect", "--db", db, "--email", "ghost@example.com", "--page-id", "3000000000000003",
-		"--page-name", "X", "--access-token", "t")
-	mustFail(t, "another user", "page", "connect", "--db", db, "--email", other.Email, "--page-id", "3000000000000001",
-		"--page-name", "Stolen", "--access-token", "t")
-	mustFail(t, "page", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "12ab", "--page-name", "X", "--access-token", "t")
-	mustFail(t, "--access-token", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000004", "--page-name", "X")
-	if after := ts.Snapshot(); after != before {
-		t.Errorf("a failed page connect changed the database:\n%s\n%s", before, after)
-	}
+	unchanged(t, ts, "a failed page connect", func() {
+		mustFail(t, "ghost@example.com", "page", "connect", "--db", db, "--email", "ghost@example.com", "--page-id", "3000000000000003",
+			"--page-name", "X", "--access-token", "t")
+		mustFail(t, "another user", "page", "connect", "--db", db, "--email", other.Email, "--page-id", "3000000000000001",
+			"--page-name", "Stolen", "--access-token", "t")
+		mustFail(t, "page", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "12ab", "--page-name", "X", "--access-token", "t")
+		mustFail(t, "--access-token", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000004", "--page-name", "X")
+	})
 	if msg := message(t, ts.Get("get_all_labels", xerochattest.Vals("api_key", other.Key, "page_id", "3000000000000001"))); msg != xerochat.MsgNoLabels {
 		t.Errorf("the other user sees the page: %q", msg)
 	}
@@ -310,8 +301,7 @@ const readmeFlow = `{"flow_name": "Survey",
 // files without creating anything.
 func TestCLIFlowCreate(t *testing.T) {
 	t.Parallel()
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 	m := ts.NewMember("flows@example.com", "4000000000000001")
 	other := ts.NewMember("flows-other@example.com", "4000000000000002")
 

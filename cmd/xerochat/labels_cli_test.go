@@ -10,7 +10,6 @@ import (
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/graph/fakegraph"
-	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 	"github.com/xerochat/xerochat/xerochattest"
 )
 
@@ -97,8 +96,7 @@ func enabledPage(t *testing.T, ts *xerochattest.Server, userID int64, pageID str
 // in Facebook's order, with Facebook's ids; a second run changes nothing.
 func TestCLILabelsSyncPaging(t *testing.T) {
 	t.Parallel()
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 	const page = "6100000000000001"
 	m := ts.NewMember("sync@example.com", page)
 	ts.Fake.SetPageSize(25)
@@ -122,12 +120,10 @@ func TestCLILabelsSyncPaging(t *testing.T) {
 		}
 	}
 
-	before := ts.Snapshot()
-	expectOutput(t, "second sync", syncLabels(t, db, m.Email, page, ts.Fake),
-		"imported 60 labels (0 new, 0 renamed, 60 unchanged) for page "+page)
-	if after := ts.Snapshot(); after != before {
-		t.Errorf("a second sync changed the database:\n%s\n%s", before, after)
-	}
+	unchanged(t, ts, "a second sync", func() {
+		expectOutput(t, "second sync", syncLabels(t, db, m.Email, page, ts.Fake),
+			"imported 60 labels (0 new, 0 renamed, 60 unchanged) for page "+page)
+	})
 	if got := apiLabels(t, ts, m, page); !slices.Equal(got, want) {
 		t.Errorf("get_all_labels after the second sync: %v", got)
 	}
@@ -138,8 +134,7 @@ func TestCLILabelsSyncPaging(t *testing.T) {
 // on Facebook is kept, still assigned to its subscriber.
 func TestCLILabelsSyncChanges(t *testing.T) {
 	t.Parallel()
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 	const page = "6100000000000002"
 	m := ts.NewMember("changes@example.com", page)
 	a := ts.Fake.AddLabel(page, "Alpha")
@@ -188,13 +183,11 @@ func TestCLILabelsSyncChanges(t *testing.T) {
 		t.Errorf("subscriber_information labels = %v, want %q: the renamed and the kept label", got, b+","+c)
 	}
 
-	before := ts.Snapshot()
-	expectOutput(t, "sync again", syncLabels(t, db, m.Email, page, fb),
-		"imported 4 labels (0 new, 0 renamed, 4 unchanged) for page "+page+
-			"; 1 label no longer on Facebook kept (assignments may name them)")
-	if after := ts.Snapshot(); after != before {
-		t.Errorf("syncing again changed the database:\n%s\n%s", before, after)
-	}
+	unchanged(t, ts, "syncing again", func() {
+		expectOutput(t, "sync again", syncLabels(t, db, m.Email, page, fb),
+			"imported 4 labels (0 new, 0 renamed, 4 unchanged) for page "+page+
+				"; 1 label no longer on Facebook kept (assignments may name them)")
+	})
 }
 
 // TestCLILabelsConnect checks that page connect imports the page's labels,
@@ -202,8 +195,7 @@ func TestCLILabelsSyncChanges(t *testing.T) {
 // sync-labels serves a page with its bot off too.
 func TestCLILabelsConnect(t *testing.T) {
 	t.Parallel()
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 	m := ts.NewMember("connect@example.com", "")
 	const page, off = "6100000000000003", "6100000000000004"
 	ts.Fake.AddPage(page, "tok-3", "Shop")
@@ -254,8 +246,7 @@ func TestCLILabelsConnect(t *testing.T) {
 // the reason, and sync-labels imports them once Facebook answers.
 func TestCLILabelsConnectGraphFails(t *testing.T) {
 	t.Parallel()
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 	m := ts.NewMember("down@example.com", "")
 	const page = "6100000000000005"
 	ts.Fake.AddPage(page, "tok-5", "Shop")
@@ -312,8 +303,7 @@ func TestCLILabelsConnectGraphFails(t *testing.T) {
 // one-line reason, changing nothing, when it cannot import.
 func TestCLILabelsSyncFails(t *testing.T) {
 	t.Parallel()
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 	const page, otherPage, badToken = "6100000000000006", "6100000000000007", "6100000000000008"
 	m := ts.NewMember("fails@example.com", page)
 	other := ts.NewMember("other@example.com", otherPage)
@@ -333,39 +323,37 @@ func TestCLILabelsSyncFails(t *testing.T) {
 	limited.Fail("GET", "/custom_labels", fakegraph.ErrRateLimit(), -1)
 
 	sync := []string{"page", "sync-labels", "--db", db}
-	before := ts.Snapshot()
-	for _, c := range []struct {
-		name, want string
-		args       []string
-	}{
-		{"unknown e-mail", `no user with e-mail "ghost@example.com"`,
-			[]string{"--email", "ghost@example.com", "--page-id", page, "--graph-url", ts.Fake.URL()}},
-		{"another user's page", "page " + otherPage + " is connected by another user",
-			[]string{"--email", m.Email, "--page-id", otherPage, "--graph-url", ts.Fake.URL()}},
-		{"page not connected", "user <fails@example.com> has no page 6100000000000009",
-			[]string{"--email", m.Email, "--page-id", "6100000000000009", "--graph-url", ts.Fake.URL()}},
-		{"invalid token", "labels of page " + badToken + " not imported: Facebook: Invalid OAuth access token - Cannot parse access token",
-			[]string{"--email", m.Email, "--page-id", badToken, "--graph-url", ts.Fake.URL()}},
-		{"rate limited", "labels of page " + page + " not imported: Facebook: (#4) Application request limit reached",
-			[]string{"--email", m.Email, "--page-id", page, "--graph-url", limited.URL()}},
-		{"Graph answers HTTP 500", "labels of page " + page + " not imported: graph: GET /" + page + "/custom_labels: Facebook could not be reached",
-			[]string{"--email", m.Email, "--page-id", page, "--graph-url", down.URL()}},
-		{"nothing listens", "labels of page " + page + " not imported: graph: GET /" + page + "/custom_labels: Facebook could not be reached",
-			[]string{"--email", m.Email, "--page-id", page, "--graph-url", "http://127.0.0.1:1"}},
-		{"missing page id", "--page-id is required", []string{"--email", m.Email}},
-		{"page id not a number", "a Facebook page id is a number", []string{"--email", m.Email, "--page-id", "shop"}},
-		{"stray argument", "unexpected argument", []string{"--email", m.Email, "--page-id", page, "now"}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			res := mustFail(t, c.want, append(sync, c.args...)...)
-			if res.stdout != "" || strings.Contains(res.stderr, m.Page.AccessToken) || strings.Contains(res.stderr, "tok-8-expired") {
-				t.Errorf("want no stdout and no token in the output: %s", res)
-			}
-		})
-	}
-	if after := ts.Snapshot(); after != before {
-		t.Errorf("a failed sync-labels changed the database:\n%s\n%s", before, after)
-	}
+	unchanged(t, ts, "a failed sync-labels", func() {
+		for _, c := range []struct {
+			name, want string
+			args       []string
+		}{
+			{"unknown e-mail", `no user with e-mail "ghost@example.com"`,
+				[]string{"--email", "ghost@example.com", "--page-id", page, "--graph-url", ts.Fake.URL()}},
+			{"another user's page", "page " + otherPage + " is connected by another user",
+				[]string{"--email", m.Email, "--page-id", otherPage, "--graph-url", ts.Fake.URL()}},
+			{"page not connected", "user <fails@example.com> has no page 6100000000000009",
+				[]string{"--email", m.Email, "--page-id", "6100000000000009", "--graph-url", ts.Fake.URL()}},
+			{"invalid token", "labels of page " + badToken + " not imported: Facebook: Invalid OAuth access token - Cannot parse access token",
+				[]string{"--email", m.Email, "--page-id", badToken, "--graph-url", ts.Fake.URL()}},
+			{"rate limited", "labels of page " + page + " not imported: Facebook: (#4) Application request limit reached",
+				[]string{"--email", m.Email, "--page-id", page, "--graph-url", limited.URL()}},
+			{"Graph answers HTTP 500", "labels of page " + page + " not imported: graph: GET /" + page + "/custom_labels: Facebook could not be reached",
+				[]string{"--email", m.Email, "--page-id", page, "--graph-url", down.URL()}},
+			{"nothing listens", "labels of page " + page + " not imported: graph: GET /" + page + "/custom_labels: Facebook could not be reached",
+				[]string{"--email", m.Email, "--page-id", page, "--graph-url", "http://127.0.0.1:1"}},
+			{"missing page id", "--page-id is required", []string{"--email", m.Email}},
+			{"page id not a number", "a Facebook page id is a number", []string{"--email", m.Email, "--page-id", "shop"}},
+			{"stray argument", "unexpected argument", []string{"--email", m.Email, "--page-id", page, "now"}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				res := mustFail(t, c.want, append(sync, c.args...)...)
+				if res.stdout != "" || strings.Contains(res.stderr, m.Page.AccessToken) || strings.Contains(res.stderr, "tok-8-expired") {
+					t.Errorf("want no stdout and no token in the output: %s", res)
+				}
+			})
+		}
+	})
 	if msg := message(t, ts.Get("get_all_labels", xerochattest.Vals("api_key", other.Key, "page_id", page))); msg != xerochat.MsgNoLabels {
 		t.Errorf("get_all_labels of another user's page: %q", msg)
 	}
@@ -393,8 +381,7 @@ func TestCLILabelsFlags(t *testing.T) {
 		}
 	}
 
-	db := sqlstoretest.URL(t)
-	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(db))
+	ts, db := serverWithDB(t)
 	const page = "6100000000000010"
 	m := ts.NewMember("env@example.com", page)
 	ts.Fake.AddLabel(page, "VIP")

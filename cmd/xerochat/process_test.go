@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 	"github.com/xerochat/xerochat/xerochattest"
 )
 
@@ -290,4 +291,23 @@ func subscriberLabels(t *testing.T, base, key, psid string) any {
 	r := xerochattest.Get(t, base, "subscriber_information", xerochattest.Vals("api_key", key, "subscriber_id", psid))
 	info, _ := success(t, "subscriber_information", r)["subscriber_info"].(map[string]any)
 	return info["labels"]
+}
+
+// serverWithDB starts a kit server on a fresh database and returns the
+// database's URL too, for the commands the test runs on it while the
+// server serves.
+func serverWithDB(t *testing.T) (*xerochattest.Server, string) {
+	t.Helper()
+	db := sqlstoretest.URL(t)
+	return xerochattest.NewServer(t, xerochattest.DatabaseURL(db)), db
+}
+
+// unchanged runs what and fails the test if it changed the server's data.
+func unchanged(t *testing.T, ts *xerochattest.Server, what string, do func()) {
+	t.Helper()
+	before := ts.Snapshot()
+	do()
+	if after := ts.Snapshot(); after != before {
+		t.Errorf("%s changed the database:\n%s\n%s", what, before, after)
+	}
 }
