@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,78 +14,9 @@ import (
 	"github.com/xerochat/xerochat/xerochattest"
 )
 
-// The CLI tests run the binary the way an operator does, against the same
-// database as a running server, and read the result back through the API.
-// TestCLIHelp checks that --help and every command's -h exit 0 and describe
-// the flags.
-func TestCLIHelp(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		args  []string
-		flags []string
-	}{
-		{[]string{"--help"}, []string{"serve", "migrate", "admin create", "user apikey", "page connect", "flow create", "db copy", "--db"}},
-		{[]string{"-h"}, []string{"serve", "migrate", "db copy"}},
-		{[]string{"help"}, []string{"serve", "migrate", "db copy"}},
-		{[]string{"serve", "-h"}, []string{"-addr", "-db", "-graph-url", "-graph-version", "-timezone", "-admin-email", "-demo", "-log-format", "-db-max-conns", "-db-max-idle"}},
-		{[]string{"serve", "--help"}, []string{"-addr", "-db"}},
-		{[]string{"migrate", "-h"}, []string{"-db"}},
-		{[]string{"admin", "create", "-h"}, []string{"-email", "-name", "-password", "-db"}},
-		{[]string{"user", "apikey", "-h"}, []string{"-email", "-db"}},
-		{[]string{"page", "connect", "-h"}, []string{"-email", "-page-id", "-page-name", "-access-token", "-bot-enabled", "-db"}},
-		{[]string{"flow", "create", "-h"}, []string{"-email", "-page-id", "-file", "-db"}},
-		{[]string{"db", "copy", "-h"}, []string{"-from", "-to", "-overwrite"}},
-	} {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			t.Parallel()
-			res := runCommand(t, c.args...)
-			if res.code != 0 {
-				t.Fatalf("want exit 0, got %s", res)
-			}
-			text := res.stdout + res.stderr
-			if !strings.Contains(text, "Usage") {
-				t.Errorf("no usage text: %s", res)
-			}
-			for _, f := range c.flags {
-				if !strings.Contains(text, f) {
-					t.Errorf("the usage does not mention %q: %s", f, res)
-				}
-			}
-		})
-	}
-}
-
-// TestCLIBadUsage checks that a wrong command line exits non-zero with a
-// one-line reason.
-func TestCLIBadUsage(t *testing.T) {
-	t.Parallel()
-	db := filepath.Join(t.TempDir(), "x.db")
-	for _, c := range []struct {
-		name string
-		want string
-		args []string
-	}{
-		{"no command", "no command", nil},
-		{"unknown command", "frobnicate", []string{"frobnicate"}},
-		{"admin without a subcommand", "admin", []string{"admin"}},
-		{"unknown subcommand", "admin delete", []string{"admin", "delete", "--db", db}},
-		{"unknown flag", "-nope", []string{"migrate", "--db", db, "--nope"}},
-		{"unknown serve flag", "-port", []string{"serve", "--port", "8080"}},
-		{"stray argument", "extra", []string{"migrate", "--db", db, "extra"}},
-		{"stray argument after flags", "now", []string{"user", "apikey", "--db", db, "--email", "a@example.com", "now"}},
-		{"missing required flag", "--email", []string{"admin", "create", "--db", db, "--name", "Ann"}},
-		{"bad flag value", "-bot-enabled", []string{"page", "connect", "--db", db, "--bot-enabled=maybe"}},
-		{"bad log format", "log-format", []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--log-format", "xml"}},
-		{"bad time zone", "timezone", []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--timezone", "Mars/Base"}},
-		{"copy onto itself", "same", []string{"db", "copy", "--from", db, "--to", db}},
-		{"copy without target", "--to", []string{"db", "copy", "--from", db}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			mustFail(t, c.want, c.args...)
-		})
-	}
-}
+// The commands run the way an operator runs them, against the same
+// database as a running server, and the tests read the result back
+// through the API.
 
 // TestCLIMigrate migrates a fresh database, twice.
 func TestCLIMigrate(t *testing.T) {
@@ -224,62 +154,7 @@ func TestCLIUserAPIKey(t *testing.T) {
 	}
 }
 
-// TestCLIPageConnect connects pages with the CLI and uses them through the
-// API of a running server.
-func TestCLIPageConnect(t *testing.T) {
-	t.Parallel()
-	ts, db := serverWithDB(t)
-	m := ts.NewMember("pages@example.com", "")
-	other := ts.NewMember("other@example.com", "")
-	ts.Fake.AddPage("3000000000000001", "tok-1", "Shop")
-	ts.Fake.AddPage("3000000000000002", "tok-2", "Blog")
-
-	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop", "--access-token", "tok-1")
-	r := ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "VIP"))
-	id, _ := r.JSON(t)["label_id"].(string)
-	if id == "" {
-		t.Fatalf("create_label on the connected page: %s", r.Body)
-	}
-	if got := apiLabels(t, ts, m, "3000000000000001"); !slices.Equal(got, []label{{id, "VIP"}}) {
-		t.Errorf("get_all_labels: %v", got)
-	}
-	if got := ts.Fake.Labels("3000000000000001"); len(got) != 1 || got[0].Name != "VIP" {
-		t.Errorf("Facebook got labels %v, want VIP, made with the page's token", got)
-	}
-
-	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000002", "--page-name", "Blog",
-		"--access-token", "tok-2", "--bot-enabled=false")
-	r = ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000002", "label_name", "VIP"))
-	if msg := message(t, r); msg != xerochat.MsgNoEnabledBot {
-		t.Errorf("create_label on a page with the bot off: got %q", msg)
-	}
-
-	// Connecting again updates the page: the first one's bot goes off too.
-	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
-		"--access-token", "tok-1", "--bot-enabled=false")
-	if msg := message(t, ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != xerochat.MsgNoEnabledBot {
-		t.Errorf("create_label after the bot was turned off: got %q", msg)
-	}
-	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
-		"--access-token", "tok-1")
-	if msg := message(t, ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != "" {
-		t.Errorf("create_label after the bot was turned on again: %q", msg)
-	}
-
-	unchanged(t, ts, "a failed page connect", func() {
-		mustFail(t, "ghost@example.com", "page", "connect", "--db", db, "--email", "ghost@example.com", "--page-id", "3000000000000003",
-			"--page-name", "X", "--access-token", "t")
-		mustFail(t, "another user", "page", "connect", "--db", db, "--email", other.Email, "--page-id", "3000000000000001",
-			"--page-name", "Stolen", "--access-token", "t")
-		mustFail(t, "page", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "12ab", "--page-name", "X", "--access-token", "t")
-		mustFail(t, "--access-token", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000004", "--page-name", "X")
-	})
-	if msg := message(t, ts.Get("get_all_labels", xerochattest.Vals("api_key", other.Key, "page_id", "3000000000000001"))); msg != xerochat.MsgNoLabels {
-		t.Errorf("the other user sees the page: %q", msg)
-	}
-}
-
-// cliFlowFile writes a flow file and returns its path.
+// flowFile writes a flow file and returns its path.
 func flowFile(t *testing.T, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "flow.json")

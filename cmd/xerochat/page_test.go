@@ -13,9 +13,9 @@ import (
 	"github.com/xerochat/xerochat/xerochattest"
 )
 
-// The labels tests run `xerochat page sync-labels` and `xerochat page
-// connect` as processes against a fake Facebook, on the database of a running
-// server, and read the result back through the API.
+// The page tests run `xerochat page connect` and `xerochat page
+// sync-labels` as processes against a fake Facebook, on the database of a
+// running server, and read the result back through the API.
 
 // label is a label as get_all_labels shows it.
 type label struct{ ID, Name string }
@@ -90,6 +90,61 @@ func enabledPage(t *testing.T, ts *xerochattest.Server, userID int64, pageID str
 		t.Fatalf("page %s is not connected with its bot enabled: %v", pageID, err)
 	}
 	return p
+}
+
+// TestCLIPageConnect connects pages with the CLI and uses them through the
+// API of a running server.
+func TestCLIPageConnect(t *testing.T) {
+	t.Parallel()
+	ts, db := serverWithDB(t)
+	m := ts.NewMember("pages@example.com", "")
+	other := ts.NewMember("other@example.com", "")
+	ts.Fake.AddPage("3000000000000001", "tok-1", "Shop")
+	ts.Fake.AddPage("3000000000000002", "tok-2", "Blog")
+
+	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop", "--access-token", "tok-1")
+	r := ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "VIP"))
+	id, _ := r.JSON(t)["label_id"].(string)
+	if id == "" {
+		t.Fatalf("create_label on the connected page: %s", r.Body)
+	}
+	if got := apiLabels(t, ts, m, "3000000000000001"); !slices.Equal(got, []label{{id, "VIP"}}) {
+		t.Errorf("get_all_labels: %v", got)
+	}
+	if got := ts.Fake.Labels("3000000000000001"); len(got) != 1 || got[0].Name != "VIP" {
+		t.Errorf("Facebook got labels %v, want VIP, made with the page's token", got)
+	}
+
+	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000002", "--page-name", "Blog",
+		"--access-token", "tok-2", "--bot-enabled=false")
+	r = ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000002", "label_name", "VIP"))
+	if msg := message(t, r); msg != xerochat.MsgNoEnabledBot {
+		t.Errorf("create_label on a page with the bot off: got %q", msg)
+	}
+
+	// Connecting again updates the page: the first one's bot goes off too.
+	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
+		"--access-token", "tok-1", "--bot-enabled=false")
+	if msg := message(t, ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != xerochat.MsgNoEnabledBot {
+		t.Errorf("create_label after the bot was turned off: got %q", msg)
+	}
+	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
+		"--access-token", "tok-1")
+	if msg := message(t, ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != "" {
+		t.Errorf("create_label after the bot was turned on again: %q", msg)
+	}
+
+	unchanged(t, ts, "a failed page connect", func() {
+		mustFail(t, "ghost@example.com", "page", "connect", "--db", db, "--email", "ghost@example.com", "--page-id", "3000000000000003",
+			"--page-name", "X", "--access-token", "t")
+		mustFail(t, "another user", "page", "connect", "--db", db, "--email", other.Email, "--page-id", "3000000000000001",
+			"--page-name", "Stolen", "--access-token", "t")
+		mustFail(t, "page", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "12ab", "--page-name", "X", "--access-token", "t")
+		mustFail(t, "--access-token", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000004", "--page-name", "X")
+	})
+	if msg := message(t, ts.Get("get_all_labels", xerochattest.Vals("api_key", other.Key, "page_id", "3000000000000001"))); msg != xerochat.MsgNoLabels {
+		t.Errorf("the other user sees the page: %q", msg)
+	}
 }
 
 // TestCLILabelsSyncPaging imports 60 labels served 25 at a time: all arrive,
