@@ -1,154 +1,57 @@
 package main
 
 import (
-	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/graph/fakegraph"
 	"github.com/xerochat/xerochat/sqlstore"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
-var (
-	binaryOnce sync.Once
-	binaryPath string
-	binaryErr  error
-)
+// cluster is a database with a member, a connected page and a survey, made
+// with the kit, for tests that run `xerochat serve` processes on it. The
+// kit's own server runs no worker: the processes do the work.
+type cluster struct {
+	*xerochattest.Server
+	dbURL  string
+	member *xerochattest.Member
+	flow   *xerochat.FlowCampaign
+}
 
-// xerochatBinary builds the xerochat command once per test run. It goes
-// beside the test binary, in the work directory go test removes afterwards.
-func xerochatBinary(t *testing.T) string {
+func newCluster(t *testing.T, pageID, flowName string) *cluster {
 	t.Helper()
-	binaryOnce.Do(func() {
-		dir := ""
-		if exe, err := os.Executable(); err == nil {
-			dir = filepath.Dir(exe)
-		}
-		if dir == "" || syscall.Access(dir, 2 /* W_OK */) != nil {
-			if dir, binaryErr = os.MkdirTemp("", "xerochat-bin-"); binaryErr != nil {
-				return
-			}
-		}
-		binaryPath = filepath.Join(dir, "xerochat-"+strconv.Itoa(os.Getpid()))
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", binaryPath, ".").CombinedOutput()
-		if err != nil {
-			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binaryErr != nil {
-		t.Fatal(binaryErr)
-	}
-	return binaryPath
+	dbURL := sqlstoretest.URL(t)
+	s := xerochattest.NewServer(t, xerochattest.DatabaseURL(dbURL), xerochattest.Workers(0))
+	m := s.NewMember("cluster@example.com", pageID)
+	return &cluster{Server: s, dbURL: dbURL, member: m, flow: s.CreateFlow(m, survey(flowName, 3))}
 }
 
-// serveProcess is a `xerochat serve` child process.
-type serveProcess struct {
-	cmd      *exec.Cmd
-	URL      string
-	AdminKey string // set by the process that created the admin
-	stderr   *strings.Builder
+// args are the flags of a serve process on the cluster's database, then
+// extra.
+func (c *cluster) args(extra ...string) []string {
+	return append([]string{"--db", c.dbURL, "--fb-app-secret", xerochattest.AppSecret, "--fb-verify-token", xerochattest.VerifyToken,
+		"--job-lease", "2s", "--graph-url", c.Fake.URL()}, extra...)
 }
 
-var (
-	servingLine = regexp.MustCompile(`serving the API at (http://\S+)/api/`)
-	keyLine     = regexp.MustCompile(`API key:\s+(\S+)`)
-)
-
-// startServeProcess runs `xerochat serve` on dbURL and waits until it
-// announces its URL. The process is stopped with SIGTERM after the test.
-func startServeProcess(t *testing.T, dbURL string, extra ...string) *serveProcess {
+// serve starts a serve process on the cluster's database.
+func (c *cluster) serve(t *testing.T, extra ...string) *process {
 	t.Helper()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dbURL, "--graph-url", "http://127.0.0.1:1"}, extra...)
-	cmd := exec.Command(xerochatBinary(t), args...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &serveProcess{cmd: cmd, stderr: &strings.Builder{}}
-	cmd.Stderr = &lockedWriter{w: p.stderr}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.stop(t) })
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			if m := keyLine.FindStringSubmatch(line); m != nil && p.AdminKey == "" {
-				p.AdminKey = m[1]
-			}
-			if m := servingLine.FindStringSubmatch(line); m != nil {
-				p.URL = m[1]
-				close(ready)
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case <-ready:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not start; stderr:\n%s", p.stderr)
-	}
-	return p
+	return startServe(t, c.args(extra...)...)
 }
 
-// stop sends SIGTERM and expects a clean exit: graceful shutdown.
-func (p *serveProcess) stop(t *testing.T) {
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve exited with %v; stderr:\n%s", err, p.stderr)
-		}
-	case <-time.After(15 * time.Second):
-		p.cmd.Process.Kill()
-		t.Errorf("serve did not stop within 15s of SIGTERM")
-	}
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
-}
-
-// callURL posts a form to a server and returns the HTTP status and body.
-func callURL(t *testing.T, base, endpoint string, params url.Values) (int, string) {
-	t.Helper()
-	res, err := http.PostForm(base+"/api/"+endpoint, params)
-	if err != nil {
-		t.Errorf("%s: %v", endpoint, err)
-		return 0, ""
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(body)
+// person is someone writing to the cluster's page through the process p.
+func (c *cluster) person(psid string, p *process) *fakegraph.Person {
+	person := c.Person(c.member, psid, fakegraph.Profile{FirstName: "P" + psid[len(psid)-3:]})
+	person.WebhookURL = p.URL + "/webhook"
+	return person
 }
 
 // TestClusterTwoProcessesOneDatabase starts two serve processes at once on
@@ -156,20 +59,15 @@ func callURL(t *testing.T, base, endpoint string, params url.Values) (int, strin
 // otherwise) and drives them together.
 func TestClusterTwoProcessesOneDatabase(t *testing.T) {
 	dbURL := sqlstoretest.URL(t)
-	var a, b *serveProcess
-	var wg sync.WaitGroup
-	wg.Add(2)
 	// Both start on the empty database at once: migrations take a lock and
 	// exactly one of them creates the admin.
-	go func() { defer wg.Done(); a = startServeProcess(t, dbURL) }()
-	go func() { defer wg.Done(); b = startServeProcess(t, dbURL) }()
-	wg.Wait()
-	if t.Failed() {
-		return
-	}
+	a := launchServe(t, "--db", dbURL, "--graph-url", "http://127.0.0.1:1")
+	b := launchServe(t, "--db", dbURL, "--graph-url", "http://127.0.0.1:1")
+	a.ready(t)
+	b.ready(t)
 	admins := 0
 	adminKey := a.AdminKey
-	for _, p := range []*serveProcess{a, b} {
+	for _, p := range []*process{a, b} {
 		if p.AdminKey != "" {
 			admins++
 			adminKey = p.AdminKey
@@ -180,10 +78,10 @@ func TestClusterTwoProcessesOneDatabase(t *testing.T) {
 	}
 
 	// A member, made through A.
-	status, body := callURL(t, a.URL, "create_system_user", vals("api_key", adminKey, "name", "M", "email", "m@example.com",
+	r := xerochattest.Post(t, a.URL, "create_system_user", xerochattest.Vals("api_key", adminKey, "name", "M", "email", "m@example.com",
 		"password", "pw", "package_id", "1", "expired_date", "2099-12-31"))
-	if status != 200 || !strings.Contains(body, `"status":"success"`) {
-		t.Fatalf("create_system_user on A: %d %s", status, body)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"status":"success"`) {
+		t.Fatalf("create_system_user on A: %d %s", r.Status, r.Body)
 	}
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, dbURL, sqlstore.Options{})
@@ -197,13 +95,13 @@ func TestClusterTwoProcessesOneDatabase(t *testing.T) {
 	}
 
 	// What one writes, the other reads.
-	_, body = callURL(t, a.URL, "create_contact_group", vals("api_key", key, "name", "Shared"))
-	if body != `{"status":"success","contact_type_id":1}`+"\n" {
-		t.Fatalf("create_contact_group on A: %s", body)
+	r = xerochattest.Post(t, a.URL, "create_contact_group", xerochattest.Vals("api_key", key, "name", "Shared"))
+	if string(r.Body) != `{"status":"success","contact_type_id":1}`+"\n" {
+		t.Fatalf("create_contact_group on A: %s", r.Body)
 	}
-	_, body = callURL(t, b.URL, "get_contact_group", vals("api_key", key, "contact_type_id", "1"))
-	if !strings.Contains(body, `"type":"Shared"`) {
-		t.Fatalf("B does not see A's group: %s", body)
+	r = xerochattest.Post(t, b.URL, "get_contact_group", xerochattest.Vals("api_key", key, "contact_type_id", "1"))
+	if !strings.Contains(string(r.Body), `"type":"Shared"`) {
+		t.Fatalf("B does not see A's group: %s", r.Body)
 	}
 
 	// 50 concurrent creates of one e-mail, spread over both servers.
@@ -211,28 +109,26 @@ func TestClusterTwoProcessesOneDatabase(t *testing.T) {
 	outcomes := map[string]int{}
 	var cw sync.WaitGroup
 	for i := range 50 {
-		cw.Add(1)
-		go func() {
-			defer cw.Done()
+		cw.Go(func() {
 			base := a.URL
 			if i%2 == 1 {
 				base = b.URL
 			}
-			status, body := callURL(t, base, "create_contact", vals("api_key", key, "contact_type_id", "1", "email", "same@example.com"))
+			r := xerochattest.Post(t, base, "create_contact", xerochattest.Vals("api_key", key, "contact_type_id", "1", "email", "same@example.com"))
 			mu.Lock()
 			defer mu.Unlock()
-			switch {
-			case status != 200:
-				outcomes[fmt.Sprintf("HTTP %d: %s", status, body)]++
+			switch body := string(r.Body); {
+			case r.Status != http.StatusOK:
+				outcomes[fmt.Sprintf("HTTP %d: %s", r.Status, body)]++
 			case strings.Contains(body, `"new_contact_id"`):
 				outcomes["created"]++
 			default:
 				outcomes[strings.TrimSpace(body)]++
 			}
-		}()
+		})
 	}
 	cw.Wait()
-	taken := `{"status":"error","message":"Please try with different email address"}`
+	taken := `{"status":"error","message":"` + xerochat.MsgContactEmailTaken + `"}`
 	if outcomes["created"] != 1 || outcomes[taken] != 49 || len(outcomes) != 2 {
 		t.Fatalf("outcomes of 50 concurrent creates: %v", outcomes)
 	}
@@ -241,21 +137,19 @@ func TestClusterTwoProcessesOneDatabase(t *testing.T) {
 	keys := make([]string, 10)
 	var rw sync.WaitGroup
 	for i := range keys {
-		rw.Add(1)
-		go func() {
-			defer rw.Done()
+		rw.Go(func() {
 			k, err := db.RotateAPIKey(ctx, 2)
 			if err != nil {
 				t.Error(err)
 			}
 			keys[i] = k
-		}()
+		})
 	}
 	rw.Wait()
-	for _, p := range []*serveProcess{a, b} {
+	for _, p := range []*process{a, b} {
 		working := 0
 		for _, k := range append(keys, key) {
-			if _, body := callURL(t, p.URL, "get_flow_campaigns", vals("api_key", k)); body == "[]\n" {
+			if r := xerochattest.Post(t, p.URL, "get_flow_campaigns", xerochattest.Vals("api_key", k)); string(r.Body) == "[]\n" {
 				working++
 			}
 		}
@@ -263,9 +157,97 @@ func TestClusterTwoProcessesOneDatabase(t *testing.T) {
 			t.Errorf("%s: %d keys work after concurrent rotations, want 1", p.URL, working)
 		}
 	}
-	for _, p := range []*serveProcess{a, b} {
+	for _, p := range []*process{a, b} {
 		if strings.Contains(p.stderr.String(), "status=500") {
 			t.Errorf("a request failed with 500:\n%s", p.stderr)
+		}
+	}
+}
+
+// TestWebhookTwoProcessesOneDatabase runs two `xerochat serve` processes
+// with workers on one database. 20 people run a 3-question flow at once,
+// each message posted to the processes in turn, and for some people
+// delivered again to the other process: every answer is stored once,
+// every person sees their questions once and in order.
+func TestWebhookTwoProcessesOneDatabase(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, "700000000001201", "Pair")
+	procs := [2]*process{launchServe(t, c.args()...), launchServe(t, c.args()...)}
+	for _, p := range procs {
+		p.ready(t)
+	}
+	const people = 20
+	persons := make([]*fakegraph.Person, people)
+	errs := make([]error, people)
+	for i := range persons {
+		persons[i] = c.person(fmt.Sprintf("2500000000012%02d", i), procs[0])
+	}
+	var wg sync.WaitGroup
+	for i, p := range persons {
+		wg.Go(func() {
+			errs[i] = func() error {
+				for k, text := range []string{"start", fmt.Sprintf("a1-%d", i), fmt.Sprintf("a2-%d", i), fmt.Sprintf("a3-%d", i)} {
+					p.WebhookURL = procs[(i+k)%2].URL + "/webhook"
+					if _, err := p.Say(text); err != nil {
+						return err
+					}
+					if i%4 == 0 {
+						// Facebook delivers it again, to the other process.
+						p.WebhookURL = procs[(i+k+1)%2].URL + "/webhook"
+						if err := p.Redeliver(); err != nil {
+							return err
+						}
+					}
+					if err := until(fmt.Sprintf("message %d to %s", k+1, p.PSID), func() bool { return len(p.Sent()) >= k+1 }); err != nil {
+						return err
+					}
+				}
+				return nil
+			}()
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Settle()
+	for i, p := range persons {
+		expectSent(t, p, "Pair Q1?", "Pair Q2?", "Pair Q3?", "Pair done")
+		expectAnswers(t, procs[i%2].URL, c.member.Key, c.flow.ID, p.PSID,
+			fmt.Sprintf("a1-%d", i), fmt.Sprintf("a2-%d", i), fmt.Sprintf("a3-%d", i))
+	}
+	// All answers, through get_all_subscriber_flow_info.
+	r := xerochattest.Get(t, procs[1].URL, "get_all_subscriber_flow_info",
+		xerochattest.Vals("api_key", c.member.Key, "flow_campaign_id", fmt.Sprint(c.flow.ID)))
+	var all struct {
+		Data map[string][]struct {
+			Answer string `json:"answer"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(r.Body, &all); err != nil {
+		t.Fatalf("get_all_subscriber_flow_info: %v: %s", err, r.Body)
+	}
+	if len(all.Data) != people {
+		t.Fatalf("get_all_subscriber_flow_info lists %d subscribers, want %d", len(all.Data), people)
+	}
+	for psid, answers := range all.Data {
+		if len(answers) != 3 {
+			t.Errorf("%s has %d answers, want 3", psid, len(answers))
+		}
+	}
+	for table, want := range map[string]int{"subscribers": people, "flow_answers": 3 * people, "outbox": 4 * people} {
+		if n := count(t, c.DB.SQL(), `SELECT COUNT(*) FROM `+table); n != want {
+			t.Errorf("%d rows in %s, want %d", n, table, want)
+		}
+	}
+	if n := len(c.Fake.AllSent()); n != 4*people {
+		t.Errorf("Facebook took %d messages, want %d", n, 4*people)
+	}
+	for _, p := range procs {
+		if logs := p.stderr.String(); strings.Contains(logs, "level=ERROR") {
+			t.Errorf("a process logged an error:\n%s", logs)
 		}
 	}
 }

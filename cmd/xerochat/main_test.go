@@ -1,0 +1,81 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The tests of the command line: every command's help, and the reasons a
+// wrong command line is refused with.
+
+// TestCLIHelp checks that --help and every command's -h exit 0 and describe
+// the flags.
+func TestCLIHelp(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args  []string
+		flags []string
+	}{
+		{[]string{"--help"}, []string{"serve", "migrate", "admin create", "user apikey", "page connect", "flow create", "db copy", "--db"}},
+		{[]string{"-h"}, []string{"serve", "migrate", "db copy"}},
+		{[]string{"help"}, []string{"serve", "migrate", "db copy"}},
+		{[]string{"serve", "-h"}, []string{"-addr", "-db", "-graph-url", "-graph-version", "-timezone", "-admin-email", "-demo", "-log-format", "-db-max-conns", "-db-max-idle"}},
+		{[]string{"serve", "--help"}, []string{"-addr", "-db"}},
+		{[]string{"migrate", "-h"}, []string{"-db"}},
+		{[]string{"admin", "create", "-h"}, []string{"-email", "-name", "-password", "-db"}},
+		{[]string{"user", "apikey", "-h"}, []string{"-email", "-db"}},
+		{[]string{"page", "connect", "-h"}, []string{"-email", "-page-id", "-page-name", "-access-token", "-bot-enabled", "-db"}},
+		{[]string{"flow", "create", "-h"}, []string{"-email", "-page-id", "-file", "-db"}},
+		{[]string{"db", "copy", "-h"}, []string{"-from", "-to", "-overwrite"}},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			res := runCommand(t, c.args...)
+			if res.code != 0 {
+				t.Fatalf("want exit 0, got %s", res)
+			}
+			text := res.stdout + res.stderr
+			if !strings.Contains(text, "Usage") {
+				t.Errorf("no usage text: %s", res)
+			}
+			for _, f := range c.flags {
+				if !strings.Contains(text, f) {
+					t.Errorf("the usage does not mention %q: %s", f, res)
+				}
+			}
+		})
+	}
+}
+
+// TestCLIBadUsage checks that a wrong command line exits non-zero with a
+// one-line reason.
+func TestCLIBadUsage(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "x.db")
+	for _, c := range []struct {
+		name string
+		want string
+		args []string
+	}{
+		{"no command", "no command", nil},
+		{"unknown command", "frobnicate", []string{"frobnicate"}},
+		{"admin without a subcommand", "admin", []string{"admin"}},
+		{"unknown subcommand", "admin delete", []string{"admin", "delete", "--db", db}},
+		{"unknown flag", "-nope", []string{"migrate", "--db", db, "--nope"}},
+		{"unknown serve flag", "-port", []string{"serve", "--port", "8080"}},
+		{"stray argument", "extra", []string{"migrate", "--db", db, "extra"}},
+		{"stray argument after flags", "now", []string{"user", "apikey", "--db", db, "--email", "a@example.com", "now"}},
+		{"missing required flag", "--email", []string{"admin", "create", "--db", db, "--name", "Ann"}},
+		{"bad flag value", "-bot-enabled", []string{"page", "connect", "--db", db, "--bot-enabled=maybe"}},
+		{"bad log format", "log-format", []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--log-format", "xml"}},
+		{"bad time zone", "timezone", []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--timezone", "Mars/Base"}},
+		{"copy onto itself", "same", []string{"db", "copy", "--from", db, "--to", db}},
+		{"copy without target", "--to", []string{"db", "copy", "--from", db}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			mustFail(t, c.want, c.args...)
+		})
+	}
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/demo"
+	"github.com/xerochat/xerochat/graph/fakegraph"
+	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
+	"github.com/xerochat/xerochat/xerochattest"
+)
+
+// TestCLIServeProcess runs serve as a process, uses it, runs every other
+// command on its database while it serves, and stops it with SIGTERM.
+func TestCLIServeProcess(t *testing.T) {
+	t.Parallel()
+	db := sqlstoretest.URL(t)
+	fake := fakegraph.New()
+	t.Cleanup(fake.Close)
+	p := startServe(t, "--db", db, "--graph-url", fake.URL(), "--admin-email", "root@example.com", "--log-format", "json")
+	adminKey := p.AdminKey
+	if adminKey == "" {
+		t.Fatalf("the first start printed no admin key:\n%s", p.stdout)
+	}
+	if !strings.Contains(p.stdout.String(), "root@example.com") {
+		t.Errorf("the first start does not name the admin's e-mail:\n%s", p.stdout)
+	}
+
+	res, err := http.Get(p.URL + "/healthz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	if v := success(t, "get_all_packages", xerochattest.Get(t, p.URL, "get_all_packages", xerochattest.Vals("api_key", adminKey))); v != nil {
+		if pk, _ := v["packages"].([]any); len(pk) != 1 || pk[0].(map[string]any)["package_name"] != "Trial" {
+			t.Errorf("get_all_packages: %v", v)
+		}
+	}
+	created := success(t, "create_system_user", xerochattest.Post(t, p.URL, "create_system_user", xerochattest.Vals("api_key", adminKey, "name", "Mia", "email", "mia@example.com",
+		"password", "secret-pass", "package_id", "1", "expired_date", time.Now().AddDate(1, 0, 0).Format("2006-01-02"))))
+	if _, ok := created["id"].(float64); !ok {
+		t.Fatalf("create_system_user: %v", created)
+	}
+
+	// Every command, on the same database, while the server runs.
+	if v := mustRun(t, "migrate", "--db", db); !strings.Contains(v, "at migration") {
+		t.Errorf("migrate while serving: %q", v)
+	}
+	opsKey := mustRun(t, "admin", "create", "--db", db, "--email", "ops@example.com", "--name", "Ops", "--password", "s3cret-pass")
+	success(t, "get_user_info", xerochattest.Get(t, p.URL, "get_user_info", xerochattest.Vals("api_key", opsKey, "email", "mia@example.com")))
+	newOps := mustRun(t, "user", "apikey", "--db", db, "--email", "ops@example.com")
+	if msg := message(t, xerochattest.Get(t, p.URL, "get_all_packages", xerochattest.Vals("api_key", opsKey))); msg != xerochat.MsgKeyInvalid {
+		t.Errorf("the rotated key on the serving process: got %q, want %q", msg, xerochat.MsgKeyInvalid)
+	}
+	success(t, "get_all_packages", xerochattest.Get(t, p.URL, "get_all_packages", xerochattest.Vals("api_key", newOps)))
+	miaKey := mustRun(t, "user", "apikey", "--db", db, "--email", "mia@example.com")
+
+	fake.AddPage("5000000000000001", "tok-5", "Cafe")
+	mustRun(t, "page", "connect", "--db", db, "--email", "mia@example.com", "--page-id", "5000000000000001", "--page-name", "Cafe",
+		"--access-token", "tok-5")
+	label, _ := success(t, "create_label", xerochattest.Post(t, p.URL, "create_label", xerochattest.Vals("api_key", miaKey, "page_id", "5000000000000001", "label_name", "VIP")))["label_id"].(string)
+	if labels, _ := success(t, "get_all_labels", xerochattest.Get(t, p.URL, "get_all_labels", xerochattest.Vals("api_key", miaKey, "page_id", "5000000000000001")))["label_info"].([]any); len(labels) != 1 || labels[0].(map[string]any)["label_id"] != label {
+		t.Errorf("get_all_labels after create_label: %v", labels)
+	}
+	flowID := mustRun(t, "flow", "create", "--db", db, "--email", "mia@example.com", "--page-id", "5000000000000001",
+		"--file", flowFile(t, readmeFlow))
+	if v := success(t, "get_flow_campaign_info", xerochattest.Get(t, p.URL, "get_flow_campaign_info", xerochattest.Vals("api_key", miaKey, "flow_campaign_id", flowID))); v["flow_name"] != "Survey" {
+		t.Errorf("get_flow_campaign_info of the CLI's flow: %v", v)
+	}
+	copyTo := filepath.Join(t.TempDir(), "copy.db")
+	res2 := runCommand(t, "db", "copy", "--from", db, "--to", copyTo)
+	if res2.code != 0 || !strings.Contains(res2.stdout, "verified") {
+		t.Errorf("db copy while serving: %s", res2)
+	}
+	if msg := message(t, xerochattest.Get(t, p.URL, "get_flow_campaigns", xerochattest.Vals("api_key", miaKey))); msg != "" {
+		t.Errorf("get_flow_campaigns while serving: %s", msg)
+	}
+
+	p.stop(t)
+
+	// A second start on the same database creates no admin and serves the
+	// data of the first.
+	p2 := startServe(t, "--db", db, "--graph-url", fake.URL())
+	if strings.Contains(p2.stdout.String(), "API key") {
+		t.Errorf("the second start printed a key:\n%s", p2.stdout)
+	}
+	success(t, "get_flow_campaign_info", xerochattest.Get(t, p2.URL, "get_flow_campaign_info", xerochattest.Vals("api_key", miaKey, "flow_campaign_id", flowID)))
+	p2.stop(t)
+}
+
+// curlURL and curlData match the printed curl lines: a URL, then -d 'name=value' pairs.
+var (
+	curlURL  = regexp.MustCompile(`curl (?:-X POST )?'(http://[^']+)'`)
+	curlData = regexp.MustCompile(`-d '([^'=]+)=([^']*)'`)
+)
+
+// TestCLIServeDemo runs serve --demo, tries the curl lines it prints, and
+// restarts it on the same database.
+func TestCLIServeDemo(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	p := startServe(t, "--demo", "--db", db)
+	out := p.stdout.String()
+	demoKey := regexp.MustCompile(`Demo member \S+, API key:\s+(\S+)`).FindStringSubmatch(out)
+	if demoKey == nil {
+		t.Fatalf("no demo member key printed:\n%s", out)
+	}
+	key := demoKey[1]
+
+	tried := map[string]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		m := curlURL.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		u, err := url.Parse(m[1])
+		if err != nil {
+			t.Errorf("curl line with a bad URL: %s", line)
+			continue
+		}
+		name := strings.TrimPrefix(u.Path, "/api/")
+		switch name {
+		case "subscriber_information", "get_all_labels", "create_label", "assign_label", "get_contact",
+			"get_flow_campaign_info", "get_all_subscriber_flow_info":
+		default:
+			continue
+		}
+		if !strings.HasPrefix(m[1], p.URL+"/api/") {
+			t.Errorf("curl line not for this server (%s): %s", p.URL, line)
+		}
+		call, params := xerochattest.Get, u.Query()
+		if strings.Contains(line, "-X POST") {
+			call, params = xerochattest.Post, url.Values{}
+			for _, d := range curlData.FindAllStringSubmatch(line, -1) {
+				params.Set(d[1], d[2])
+			}
+		}
+		if params.Get("api_key") != key {
+			t.Errorf("curl line without the demo key: %s", line)
+		}
+		tried[name] = true
+		v := success(t, name, call(t, p.URL, name, params))
+		switch name {
+		case "get_all_subscriber_flow_info":
+			if data, _ := v["data"].(map[string]any); len(data) == 0 {
+				t.Errorf("the demo flow has no answers: %v", v)
+			}
+		case "get_all_labels":
+			if labels, _ := v["label_info"].([]any); len(labels) < 2 {
+				t.Errorf("the demo page has labels %v, want VIP and Newsletter", v)
+			}
+		}
+	}
+	if len(tried) != 7 {
+		t.Errorf("tried %d of the 7 expected curl lines (%v):\n%s", len(tried), tried, out)
+	}
+	labels, _ := success(t, "get_all_labels", xerochattest.Get(t, p.URL, "get_all_labels", xerochattest.Vals("api_key", key, "page_id", demo.PageID)))["label_info"].([]any)
+	p.stop(t)
+
+	// Restarted on the same file the demo's Facebook knows the page, its
+	// people and the labels made before.
+	p2 := startServe(t, "--demo", "--db", db)
+	if id, _ := success(t, "create_label", xerochattest.Post(t, p2.URL, "create_label", xerochattest.Vals("api_key", key, "page_id", demo.PageID, "label_name", "After restart")))["label_id"].(string); id == "" {
+		t.Error("create_label after a restart gave no label_id")
+	}
+	var ids []string
+	for _, l := range labels {
+		id, _ := l.(map[string]any)["label_id"].(string)
+		ids = append(ids, id)
+	}
+	success(t, "assign_label", xerochattest.Post(t, p2.URL, "assign_label", xerochattest.Vals("api_key", key, "page_id", demo.PageID, "subscriber_id", demo.People[2].PSID,
+		"label_ids", strings.Join(ids, ","))))
+	if got := subscriberLabels(t, p2.URL, key, demo.People[2].PSID); got != strings.Join(ids, ",") {
+		t.Errorf("labels after assign_label: %v, want %s", got, strings.Join(ids, ","))
+	}
+	p2.stop(t)
+}
