@@ -1,33 +1,47 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/graph"
 )
 
+// stdin is where `--access-token -` reads the token.
+var stdin io.Reader = os.Stdin
+
 func runPageConnect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dbURL := newFlags("page connect --email E --page-id ID --page-name NAME --access-token T [--bot-enabled=false]",
-		"Connects a Facebook page to the user's account, or updates it if already connected, then imports\n"+
-			"the page's labels from Facebook as page sync-labels does. If Facebook cannot be asked, the page\n"+
-			"stays connected, a warning says why, and page sync-labels can import the labels later.", stderr)
+	fs, dbURL := newFlags("page connect --email E --page-id ID --page-name NAME [--access-token T|-] [--bot-enabled=false]",
+		"Connects a Facebook page to the user's account, or updates it if already connected. The page\n"+
+			"token is checked with Facebook first (a token Facebook refuses stores nothing), the app is\n"+
+			"subscribed to the page's webhook while the bot is on, and the page's labels are imported as\n"+
+			"page sync-labels does; if only the labels cannot be imported, the page stays connected and a\n"+
+			"warning says why.\n\n"+
+			"The token comes from --access-token, from the environment (XEROCHAT_PAGE_TOKEN), or from\n"+
+			"standard input with --access-token -. A token on the command line shows in ps and in the\n"+
+			"shell's history: prefer the environment or standard input.", stderr)
 	email := fs.String("email", "", "e-mail of the page's owner (required)")
 	pageID := fs.String("page-id", "", "Facebook page id (required)")
 	pageName := fs.String("page-name", "", "page name (required)")
-	token := fs.String("access-token", "", "page access token (required; stored, never shown by the API)")
+	token := fs.String("access-token", "", "page access token, or - to read it from standard input (default: env XEROCHAT_PAGE_TOKEN; shows in ps when given here)")
 	enabled := fs.Bool("bot-enabled", true, "enable the bot on the page")
 	var graphURL, graphVersion string
 	graphFlags(fs, &graphURL, &graphVersion)
-	if err := parseFlags(fs, args, "email", "page-id", "page-name", "access-token"); err != nil {
+	if err := parseFlags(fs, args, "email", "page-id", "page-name"); err != nil {
 		return err
 	}
 	if !isDigits(*pageID) {
 		return fmt.Errorf("--page-id %q: a Facebook page id is a number", *pageID)
+	}
+	pageToken, err := readPageToken(*token)
+	if err != nil {
+		return err
 	}
 	db, u, err := openForUser(ctx, *dbURL, *email)
 	if err != nil {
@@ -35,8 +49,14 @@ func runPageConnect(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	defer db.Close()
 	res, err := newApp(db, graph.New(graphURL, graphVersion)).ConnectPage(ctx,
-		&xerochat.Page{UserID: u.ID, PageID: *pageID, Name: *pageName, AccessToken: *token, BotEnabled: *enabled})
-	if err != nil {
+		&xerochat.Page{UserID: u.ID, PageID: *pageID, Name: *pageName, AccessToken: pageToken, BotEnabled: *enabled})
+	switch {
+	case err != nil && res != nil:
+		return fmt.Errorf("page %s connected, but the app could not be subscribed to its webhook: %s; run page connect again",
+			*pageID, facebookText(err))
+	case xerochat.FacebookErrorKind(err) != "":
+		return fmt.Errorf("page %s not connected: %s", *pageID, facebookText(err))
+	case err != nil:
 		return cliError(err)
 	}
 	p := res.Page
@@ -82,6 +102,27 @@ func runPageSyncLabels(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	fmt.Fprintln(stdout, res.Summary(*pageID))
 	return nil
+}
+
+// readPageToken takes the page token from the flag, from standard input
+// ("-": its first line) or from XEROCHAT_PAGE_TOKEN.
+func readPageToken(flagValue string) (string, error) {
+	token := flagValue
+	switch {
+	case flagValue == "-":
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return "", fmt.Errorf("--access-token -: read standard input: %w", err)
+		}
+		token = line
+	case flagValue == "":
+		token = os.Getenv("XEROCHAT_PAGE_TOKEN")
+	}
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return "", errors.New("no page access token: give --access-token, set XEROCHAT_PAGE_TOKEN, or pipe it with --access-token -")
+	}
+	return token, nil
 }
 
 // pageNotFound says why the user has no page with that id: it is someone

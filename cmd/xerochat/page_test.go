@@ -102,7 +102,7 @@ func TestCLIPageConnect(t *testing.T) {
 	ts.Fake.AddPage("3000000000000001", "tok-1", "Shop")
 	ts.Fake.AddPage("3000000000000002", "tok-2", "Blog")
 
-	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop", "--access-token", "tok-1")
+	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop", "--access-token", "tok-1", "--graph-url", ts.Fake.URL())
 	r := ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "VIP"))
 	id, _ := r.JSON(t)["label_id"].(string)
 	if id == "" {
@@ -116,7 +116,7 @@ func TestCLIPageConnect(t *testing.T) {
 	}
 
 	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000002", "--page-name", "Blog",
-		"--access-token", "tok-2", "--bot-enabled=false")
+		"--access-token", "tok-2", "--bot-enabled=false", "--graph-url", ts.Fake.URL())
 	r = ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000002", "label_name", "VIP"))
 	if msg := message(t, r); msg != xerochat.MsgNoEnabledBot {
 		t.Errorf("create_label on a page with the bot off: got %q", msg)
@@ -124,12 +124,12 @@ func TestCLIPageConnect(t *testing.T) {
 
 	// Connecting again updates the page: the first one's bot goes off too.
 	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
-		"--access-token", "tok-1", "--bot-enabled=false")
+		"--access-token", "tok-1", "--bot-enabled=false", "--graph-url", ts.Fake.URL())
 	if msg := message(t, ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != xerochat.MsgNoEnabledBot {
 		t.Errorf("create_label after the bot was turned off: got %q", msg)
 	}
 	mustRun(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000001", "--page-name", "Shop",
-		"--access-token", "tok-1")
+		"--access-token", "tok-1", "--graph-url", ts.Fake.URL())
 	if msg := message(t, ts.Post("create_label", xerochattest.Vals("api_key", m.Key, "page_id", "3000000000000001", "label_name", "New"))); msg != "" {
 		t.Errorf("create_label after the bot was turned on again: %q", msg)
 	}
@@ -138,12 +138,74 @@ func TestCLIPageConnect(t *testing.T) {
 		mustFail(t, "ghost@example.com", "page", "connect", "--db", db, "--email", "ghost@example.com", "--page-id", "3000000000000003",
 			"--page-name", "X", "--access-token", "t")
 		mustFail(t, "another user", "page", "connect", "--db", db, "--email", other.Email, "--page-id", "3000000000000001",
-			"--page-name", "Stolen", "--access-token", "t")
+			"--page-name", "Stolen", "--access-token", "tok-1", "--graph-url", ts.Fake.URL())
+		mustFail(t, "page 3000000000000003 not connected: Facebook: Invalid OAuth access token", "page", "connect", "--db", db,
+			"--email", m.Email, "--page-id", "3000000000000003", "--page-name", "X", "--access-token", "expired", "--graph-url", ts.Fake.URL())
+		mustFail(t, "belongs to 3000000000000002, not to page 3000000000000001", "page", "connect", "--db", db,
+			"--email", m.Email, "--page-id", "3000000000000001", "--page-name", "X", "--access-token", "tok-2", "--graph-url", ts.Fake.URL())
+		mustFail(t, "page 3000000000000001 not connected: graph: GET /me: Facebook could not be reached", "page", "connect", "--db", db,
+			"--email", m.Email, "--page-id", "3000000000000001", "--page-name", "X", "--access-token", "tok-1", "--graph-url", "http://127.0.0.1:1")
 		mustFail(t, "page", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "12ab", "--page-name", "X", "--access-token", "t")
-		mustFail(t, "--access-token", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000004", "--page-name", "X")
+		mustFail(t, "no page access token", "page", "connect", "--db", db, "--email", m.Email, "--page-id", "3000000000000004", "--page-name", "X")
 	})
 	if msg := message(t, ts.Get("get_all_labels", xerochattest.Vals("api_key", other.Key, "page_id", "3000000000000001"))); msg != xerochat.MsgNoLabels {
 		t.Errorf("the other user sees the page: %q", msg)
+	}
+}
+
+// TestCLIPageConnectSubscribes checks that the app is subscribed to the
+// page's webhook while the bot is on, and unsubscribed when it goes off.
+func TestCLIPageConnectSubscribes(t *testing.T) {
+	t.Parallel()
+	ts, db := serverWithDB(t)
+	m := ts.NewMember("subscribe@example.com", "")
+	const page = "3100000000000001"
+	ts.Fake.AddPage(page, "tok-s", "Shop")
+	connect := func(extra ...string) {
+		t.Helper()
+		mustRun(t, append([]string{"page", "connect", "--db", db, "--email", m.Email, "--page-id", page, "--page-name", "Shop",
+			"--access-token", "tok-s", "--graph-url", ts.Fake.URL()}, extra...)...)
+	}
+	subscribed := func(want bool) {
+		t.Helper()
+		fields, on := ts.Fake.Subscription(page)
+		if on != want || want && !slices.Equal(fields, xerochat.WebhookFields) {
+			t.Errorf("subscription %v %v, want subscribed %v to %v", on, fields, want, xerochat.WebhookFields)
+		}
+	}
+	connect("--bot-enabled=false")
+	subscribed(false)
+	connect()
+	subscribed(true)
+	connect("--bot-enabled=false")
+	subscribed(false)
+}
+
+// TestCLIPageConnectTokenSources checks that the page token may come from
+// the environment or standard input instead of the command line.
+func TestCLIPageConnectTokenSources(t *testing.T) {
+	t.Parallel()
+	ts, db := serverWithDB(t)
+	m := ts.NewMember("tokens@example.com", "")
+	ts.Fake.AddPage("3200000000000001", "tok-env", "Env")
+	ts.Fake.AddPage("3200000000000002", "tok-stdin", "Stdin")
+	args := func(page string) []string {
+		return []string{"page", "connect", "--db", db, "--email", m.Email, "--page-id", page, "--page-name", "P", "--graph-url", ts.Fake.URL()}
+	}
+	if res := runWithInput(t, []string{"XEROCHAT_PAGE_TOKEN=tok-env"}, "", args("3200000000000001")...); res.code != 0 {
+		t.Fatalf("token from XEROCHAT_PAGE_TOKEN: %s", res)
+	}
+	if res := runWithInput(t, nil, "tok-stdin\n", append(args("3200000000000002"), "--access-token", "-")...); res.code != 0 {
+		t.Fatalf("token from standard input: %s", res)
+	}
+	for page, token := range map[string]string{"3200000000000001": "tok-env", "3200000000000002": "tok-stdin"} {
+		if p := enabledPage(t, ts, m.ID, page); p.AccessToken != token {
+			t.Errorf("page %s stored token %q, want %q", page, p.AccessToken, token)
+		}
+	}
+	if res := runWithInput(t, nil, "\n", append(args("3200000000000003"), "--access-token", "-")...); res.code == 0 ||
+		!strings.Contains(res.stderr, "no page access token") {
+		t.Errorf("an empty standard input: %s", res)
 	}
 }
 
@@ -297,8 +359,9 @@ func TestCLILabelsConnect(t *testing.T) {
 }
 
 // TestCLILabelsConnectGraphFails checks that page connect still connects when
-// the labels cannot be imported: exit 0, a one-line warning on stderr naming
-// the reason, and sync-labels imports them once Facebook answers.
+// only the labels cannot be imported: exit 0, a one-line warning on stderr
+// naming the reason, and sync-labels imports them once Facebook answers.
+// When the token itself cannot be checked, nothing is stored.
 func TestCLILabelsConnectGraphFails(t *testing.T) {
 	t.Parallel()
 	ts, db := serverWithDB(t)
@@ -307,18 +370,16 @@ func TestCLILabelsConnectGraphFails(t *testing.T) {
 	ts.Fake.AddPage(page, "tok-5", "Shop")
 	lbl := ts.Fake.AddLabel(page, "VIP")
 	for _, c := range []struct {
-		name, graphURL, token, reason string
-		down                          bool
+		name, reason string
+		fail         fakegraph.FBError
 	}{
-		{"Graph answers HTTP 500 without an error", ts.Fake.URL(), "tok-5", "Facebook could not be reached", true},
-		{"nothing listens", "http://127.0.0.1:1", "tok-5", "Facebook could not be reached", false},
-		{"invalid token", ts.Fake.URL(), "tok-5-expired", "Facebook: Invalid OAuth access token - Cannot parse access token", false},
+		{"the label listing answers HTTP 500 without an error", "Facebook could not be reached", fakegraph.FBError{HTTPStatus: 500}},
+		{"the label listing is rate limited", "Facebook: (#4) Application request limit reached", fakegraph.ErrRateLimit()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ts.Fake.Down(c.down)
-			defer ts.Fake.Down(false)
+			ts.Fake.Fail("GET", "/custom_labels", c.fail, 1)
 			res := runCommand(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", page, "--page-name", "Shop",
-				"--access-token", c.token, "--graph-url", c.graphURL)
+				"--access-token", "tok-5", "--graph-url", ts.Fake.URL())
 			wantOut := "page " + page + " (Shop) connected for <down@example.com>, bot enabled: true\n"
 			wantWarn := "labels not imported: "
 			hint := "; run xerochat page sync-labels --email down@example.com --page-id " + page + " later"
@@ -327,26 +388,30 @@ func TestCLILabelsConnectGraphFails(t *testing.T) {
 				!strings.Contains(lines[0], c.reason) || !strings.HasSuffix(lines[0], hint) {
 				t.Errorf("want exit 0, stdout %q and one stderr line with %q, %q and %q; got %s", wantOut, wantWarn, c.reason, hint, res)
 			}
-			if strings.Contains(res.stdout+res.stderr, c.token) {
+			if strings.Contains(res.stdout+res.stderr, "tok-5") {
 				t.Errorf("the output shows the access token: %s", res)
 			}
 			p := enabledPage(t, ts, m.ID, page)
-			if p.AccessToken != c.token {
-				t.Errorf("the page was not updated: token %q, want %q", p.AccessToken, c.token)
-			}
 			if got := storedLabels(t, ts, p.ID); len(got) != 0 {
 				t.Errorf("labels stored although the import failed: %v", got)
 			}
 		})
 	}
 
-	// Once the page has a valid token and Facebook answers, sync-labels
-	// imports what connect could not.
-	res := runCommand(t, "page", "connect", "--db", db, "--email", m.Email, "--page-id", page, "--page-name", "Shop",
-		"--access-token", "tok-5", "--graph-url", "http://127.0.0.1:1")
-	if res.code != 0 {
-		t.Fatalf("connect with Facebook unreachable: %s", res)
-	}
+	// A token that cannot be checked stores nothing, not even a new token.
+	unchanged(t, ts, "a connect whose token cannot be checked", func() {
+		for _, c := range []struct{ name, graphURL, token, want string }{
+			{"nothing listens", "http://127.0.0.1:1", "tok-new", "Facebook could not be reached"},
+			{"expired token", ts.Fake.URL(), "tok-5-expired", "Facebook: Invalid OAuth access token - Cannot parse access token"},
+		} {
+			res := mustFail(t, "page "+page+" not connected: ", "page", "connect", "--db", db, "--email", m.Email, "--page-id", page,
+				"--page-name", "Shop", "--access-token", c.token, "--graph-url", c.graphURL)
+			if !strings.Contains(res.stderr, c.want) || strings.Contains(res.stderr, c.token) {
+				t.Errorf("%s: want %q and no token in the output; got %s", c.name, c.want, res)
+			}
+		}
+	})
+
 	expectOutput(t, "sync-labels afterwards", syncLabels(t, db, m.Email, page, ts.Fake),
 		"imported 1 label (1 new, 0 renamed, 0 unchanged) for page "+page)
 	if got := apiLabels(t, ts, m, page); !slices.Equal(got, []label{{lbl, "VIP"}}) {
@@ -363,12 +428,13 @@ func TestCLILabelsSyncFails(t *testing.T) {
 	m := ts.NewMember("fails@example.com", page)
 	other := ts.NewMember("other@example.com", otherPage)
 	ts.Fake.AddLabel(page, "VIP")
-	// A page whose stored token Facebook does not know (expired).
-	ts.Fake.AddPage(badToken, "tok-8", "Expired")
+	// A page whose stored token expired after it was connected.
+	ts.Fake.AddPage(badToken, "tok-8-expired", "Expired")
 	if _, err := ts.App.ConnectPage(context.Background(), &xerochat.Page{UserID: m.ID, PageID: badToken, Name: "Expired",
 		AccessToken: "tok-8-expired", BotEnabled: true}); err != nil {
 		t.Fatal(err)
 	}
+	ts.Fake.ExpireToken("tok-8-expired")
 	down := fakegraph.New()
 	t.Cleanup(down.Close)
 	down.Down(true)
@@ -389,7 +455,7 @@ func TestCLILabelsSyncFails(t *testing.T) {
 				[]string{"--email", m.Email, "--page-id", otherPage, "--graph-url", ts.Fake.URL()}},
 			{"page not connected", "user <fails@example.com> has no page 6100000000000009",
 				[]string{"--email", m.Email, "--page-id", "6100000000000009", "--graph-url", ts.Fake.URL()}},
-			{"invalid token", "labels of page " + badToken + " not imported: Facebook: Invalid OAuth access token - Cannot parse access token",
+			{"expired token", "labels of page " + badToken + " not imported: Facebook: Error validating access token: Session has expired",
 				[]string{"--email", m.Email, "--page-id", badToken, "--graph-url", ts.Fake.URL()}},
 			{"rate limited", "labels of page " + page + " not imported: Facebook: (#4) Application request limit reached",
 				[]string{"--email", m.Email, "--page-id", page, "--graph-url", limited.URL()}},

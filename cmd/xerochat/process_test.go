@@ -96,9 +96,17 @@ func runCommand(t *testing.T, args ...string) outcome {
 // runWithEnv is runCommand with environment variables added.
 func runWithEnv(t *testing.T, env []string, args ...string) outcome {
 	t.Helper()
+	return runWithInput(t, env, "", args...)
+}
+
+// runWithInput runs a command with extra environment and the text as its
+// standard input.
+func runWithInput(t *testing.T, env []string, input string, args ...string) outcome {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := command(ctx, t, env, args...)
+	cmd.Stdin = strings.NewReader(input)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -64,7 +64,7 @@ func TestCLIServeProcess(t *testing.T) {
 
 	fake.AddPage("5000000000000001", "tok-5", "Cafe")
 	mustRun(t, "page", "connect", "--db", db, "--email", "mia@example.com", "--page-id", "5000000000000001", "--page-name", "Cafe",
-		"--access-token", "tok-5")
+		"--access-token", "tok-5", "--graph-url", fake.URL())
 	label, _ := success(t, "create_label", xerochattest.Post(t, p.URL, "create_label", xerochattest.Vals("api_key", miaKey, "page_id", "5000000000000001", "label_name", "VIP")))["label_id"].(string)
 	if labels, _ := success(t, "get_all_labels", xerochattest.Get(t, p.URL, "get_all_labels", xerochattest.Vals("api_key", miaKey, "page_id", "5000000000000001")))["label_info"].([]any); len(labels) != 1 || labels[0].(map[string]any)["label_id"] != label {
 		t.Errorf("get_all_labels after create_label: %v", labels)
