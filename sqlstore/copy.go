@@ -75,12 +75,13 @@ func OpenReadOnly(ctx context.Context, dbURL string) (*DB, error) {
 // readOnlyDSN turns the DSN parseURL made for a SQLite file into one that
 // opens it read-only: no journal-mode switch, which would write, and no
 // immediate write lock at BEGIN. The path part stays as parseURL escaped it.
+// mode=ro, not PRAGMA query_only: query_only also forbids VACUUM INTO,
+// which writes only the backup file.
 func readOnlyDSN(dsn string) string {
 	file, _, _ := strings.Cut(dsn, "?")
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "query_only(1)")
 	return file + "?" + q.Encode()
 }
 
