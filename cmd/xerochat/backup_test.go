@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -15,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 )
 
 var cliBackedUp = regexp.MustCompile(`^backed up \S+ to \S+: [1-9][0-9]* bytes, migration [1-9][0-9]*, integrity check ok$`)
@@ -262,5 +266,73 @@ func TestCLIDBBackupHelp(t *testing.T) {
 		if res.code != 0 || !strings.Contains(res.stderr, want) {
 			t.Errorf("db backup -h does not say %q: %s", want, res)
 		}
+	}
+}
+
+// TestPostgresDumpRestore follows docs/production.md's PostgreSQL backup
+// and restore: pg_dump -Fc while a server runs, pg_restore into a new
+// database, xerochat migrate on it, and the same records come back.
+func TestPostgresDumpRestore(t *testing.T) {
+	if !sqlstoretest.Postgres() {
+		t.Skip("set " + sqlstoretest.EnvPostgres + " to back up PostgreSQL")
+	}
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	t.Parallel()
+	src := sqlstoretest.URL(t)
+	ts, _ := cliServer(t, src)
+	m := ts.newMember("pg-backup@example.com", "6100000000000001")
+	biOwnData(t, ts, m, "7100000000000001")
+	want := ts.snapshot()
+
+	// The test's database is a schema of the server's database; the dump
+	// takes that schema, and the restore goes into a new database.
+	u, err := url.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	plain := *u
+	plain.RawQuery = ""
+	dump := filepath.Join(t.TempDir(), "xerochat.dump")
+	run := func(name string, args ...string) {
+		t.Helper()
+		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+	}
+	run("pg_dump", "-Fc", "--no-owner", "--no-privileges", "-n", schema, "-d", plain.String(), "-f", dump)
+
+	restoredDB := "xt_restore_" + strings.ToLower(rand.Text()[:12])
+	if _, err := ts.DB.SQL().Exec("CREATE DATABASE " + restoredDB); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := ts.DB.SQL().Exec("DROP DATABASE " + restoredDB + " WITH (FORCE)"); err != nil {
+			t.Errorf("drop the restored database: %v", err)
+		}
+	})
+	restored := *u
+	restored.Path = "/" + restoredDB
+	plainRestored := restored
+	plainRestored.RawQuery = ""
+	run("pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "-d", plainRestored.String(), dump)
+
+	cliOK(t, "migrate", "--db", restored.String())
+	rs, _ := cliServer(t, restored.String())
+	if got := rs.snapshot(); got != want {
+		t.Errorf("the restored database differs:\nbefore:\n%s\nrestored:\n%s", want, got)
+	}
+	// Ids continue above the restored ones: the sequences came back too.
+	r := rs.post("create_contact_group", vals("api_key", m.Key, "name", "After the restore"))
+	var maxID float64
+	if err := rs.DB.SQL().QueryRow("SELECT MAX(id) FROM contact_groups WHERE name <> 'After the restore'").Scan(&maxID); err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := r.JSON(t)["contact_type_id"].(float64); id <= maxID {
+		t.Errorf("create_contact_group on the restored database: %s, want an id above %v", r.Body, maxID)
 	}
 }

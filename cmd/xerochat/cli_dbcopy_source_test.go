@@ -50,6 +50,20 @@ func oldSQLiteDB(t *testing.T, path string) {
 	}
 }
 
+// sqliteExec runs one statement on a SQLite file, past xerochat, to make
+// databases xerochat would not make.
+func sqliteExec(t *testing.T, path, query string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
 // TestCLIDBCopySource checks that db copy only ever reads its source: a
 // missing source is an error (never a new empty database copied over the
 // target), and a source at another migration is refused, unchanged.
@@ -61,14 +75,7 @@ func TestCLIDBCopySource(t *testing.T) {
 	dumpTarget := cliDump(t, target)
 
 	notXerochat := filepath.Join(dir, "other.db")
-	if db, err := sql.Open("sqlite", notXerochat); err != nil {
-		t.Fatal(err)
-	} else {
-		if _, err := db.Exec(`CREATE TABLE notes (body TEXT)`); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
-	}
+	sqliteExec(t, notXerochat, `CREATE TABLE notes (body TEXT)`)
 	emptyFile := filepath.Join(dir, "empty.db")
 	if err := os.WriteFile(emptyFile, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -77,14 +84,7 @@ func TestCLIDBCopySource(t *testing.T) {
 	oldSQLiteDB(t, old)
 	newer := filepath.Join(dir, "newer.db")
 	cliOK(t, "migrate", "--db", newer)
-	if db, err := sql.Open("sqlite", newer); err != nil {
-		t.Fatal(err)
-	} else {
-		if _, err := db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, 1)`); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
-	}
+	sqliteExec(t, newer, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, 1)`)
 
 	for _, c := range []struct {
 		name, from, want string
