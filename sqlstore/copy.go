@@ -2,7 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
 	"strings"
 )
 
@@ -29,6 +33,89 @@ type CopyOptions struct {
 	Overwrite bool
 	// Progress, if set, is told after every batch how far a table is.
 	Progress func(table string, done, total int64)
+}
+
+// OpenReadOnly opens an existing database only to read it, as db copy and
+// db backup do with their source. Unlike Open it never creates the database
+// and never migrates it: a mistyped SQLite path is an error rather than a
+// new, empty database, and a database written by another release keeps its
+// schema. SQLite connections use mode=ro; PostgreSQL sessions start with
+// default_transaction_read_only, so a write through this DB fails.
+func OpenReadOnly(ctx context.Context, dbURL string) (*DB, error) {
+	dialect, dsn, path, err := parseURL(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	switch dialect {
+	case SQLite:
+		st, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist", path)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is not a database file", path)
+		}
+		dsn = readOnlyDSN(dsn)
+	case Postgres:
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("not a PostgreSQL URL: %w", err)
+		}
+		q := u.Query()
+		q.Set("default_transaction_read_only", "on") // pgx sends unknown parameters as session settings
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	}
+	return connect(ctx, dialect, dsn, path, Options{MaxOpenConns: 2, MaxIdleConns: 1})
+}
+
+// readOnlyDSN turns the DSN parseURL made for a SQLite file into one that
+// opens it read-only: no journal-mode switch, which would write, and no
+// immediate write lock at BEGIN. The path part stays as parseURL escaped it.
+// mode=ro, not PRAGMA query_only: query_only also forbids VACUUM INTO,
+// which writes only the backup file.
+func readOnlyDSN(dsn string) string {
+	file, _, _ := strings.Cut(dsn, "?")
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Add("_pragma", "busy_timeout(10000)")
+	return file + "?" + q.Encode()
+}
+
+// SchemaVersion returns the newest migration recorded in the database
+// (0 if none: not a xerochat database) and the newest this binary knows.
+// It only reads, so it works on a DB from OpenReadOnly, where goose, which
+// creates its version table when missing, cannot be asked.
+func (db *DB) SchemaVersion(ctx context.Context) (have, want int64, err error) {
+	p, err := db.migrator()
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, src := range p.ListSources() {
+		want = max(want, src.Version)
+	}
+	exists := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
+	if db.dialect == Postgres {
+		exists = `SELECT COUNT(*) FROM (SELECT to_regclass('goose_db_version') AS t) r WHERE t IS NOT NULL`
+	}
+	var n int
+	if err := db.sql.QueryRowContext(ctx, exists).Scan(&n); err != nil {
+		return 0, want, fmt.Errorf("read the schema version: %w", err)
+	}
+	if n == 0 {
+		return 0, want, nil
+	}
+	var v *int64
+	if err := db.sql.QueryRowContext(ctx, `SELECT MAX(version_id) FROM goose_db_version`).Scan(&v); err != nil {
+		return 0, want, fmt.Errorf("read the schema version: %w", err)
+	}
+	if v != nil {
+		have = *v
+	}
+	return have, want, nil
 }
 
 // Count returns the number of rows of each table.

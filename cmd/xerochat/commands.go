@@ -189,7 +189,8 @@ func runDBCopy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: xerochat db copy --from URL --to URL [--overwrite]\n\n"+
 			"Copies every record from one database to another, keeping ids, e.g. from the SQLite\n"+
-			"file to PostgreSQL when moving to production (or back). The target is migrated first\n"+
+			"file to PostgreSQL when moving to production (or back). The source must exist and be\n"+
+			"at this xerochat's migration; it is opened read-only. The target is migrated first\n"+
 			"and must be empty unless --overwrite is given. Stop the servers writing to the source\n"+
 			"first: records written during the copy may be missed.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -204,11 +205,26 @@ func runDBCopy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *from == *to {
 		return errors.New("--from and --to name the same database")
 	}
-	src, err := openDB(ctx, *from)
+	// The source is only read: opening it must neither create a mistyped
+	// file (an empty source would wipe the target under --overwrite) nor
+	// migrate a database another release may still be serving.
+	src, err := sqlstore.OpenReadOnly(ctx, *from)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
 	defer src.Close()
+	have, want, err := src.SchemaVersion(ctx)
+	name := redactURL(*from)
+	switch {
+	case err != nil:
+		return fmt.Errorf("source: %w", err)
+	case have == 0:
+		return fmt.Errorf("source %s holds no xerochat database (no migrations applied)", name)
+	case have < want:
+		return fmt.Errorf("source %s is at migration %d, older than this xerochat (%d): run xerochat migrate --db %s on it first", name, have, want, name)
+	case have > want:
+		return fmt.Errorf("source %s is at migration %d, newer than this xerochat (%d): copy it with the xerochat that wrote it", name, have, want)
+	}
 	dst, err := openDB(ctx, *to)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)

@@ -29,6 +29,8 @@ Commands:
   page sync-labels import a page's labels from Facebook again
   flow create      create a flow campaign from a JSON file
   db copy          copy every record from one database to another
+  db backup        write a consistent copy of a SQLite database, while it runs
+  version          print the version, commit and Go version (also --version)
 
 Every command takes --db (env XEROCHAT_DB): a SQLite file path, a sqlite: URL,
 or a postgres:// URL. Run "xerochat <command> -h" for the flags of a command.
@@ -76,6 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runFlowCreate(ctx, rest, stdout, stderr)
 	case "db copy":
 		return runDBCopy(ctx, rest, stdout, stderr)
+	case "db backup":
+		return runDBBackup(ctx, rest, stdout, stderr)
+	case "version", "--version", "-version":
+		return runVersion(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
