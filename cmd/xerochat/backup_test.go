@@ -19,9 +19,10 @@ import (
 	"time"
 
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
-var cliBackedUp = regexp.MustCompile(`^backed up \S+ to \S+: [1-9][0-9]* bytes, migration [1-9][0-9]*, integrity check ok$`)
+var backedUpLine = regexp.MustCompile(`^backed up \S+ to \S+: [1-9][0-9]* bytes, migration [1-9][0-9]*, integrity check ok$`)
 
 // groupWriter creates contact groups one after another through the API of
 // a running server and remembers, in order, the id of every group the
@@ -97,8 +98,8 @@ func TestCLIDBBackupWhileWriting(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	live := filepath.Join(dir, "live.db")
-	ts, _ := cliServer(t, live)
-	m := ts.newMember("backup@example.com", "")
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(live))
+	m := ts.NewMember("backup@example.com", "")
 	// Some bulk (the admin's groups, some MB), so that each backup takes
 	// long enough for writes to land while it runs.
 	if _, err := ts.DB.SQL().Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60000)
@@ -109,7 +110,7 @@ func TestCLIDBBackupWhileWriting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &groupWriter{}
 	var wg sync.WaitGroup
-	wg.Go(func() { w.run(ctx, ts.URL(), m.Key) })
+	wg.Go(func() { w.run(ctx, ts.URL, m.Key) })
 	defer func() { cancel(); wg.Wait() }()
 	waitFor := func(n int) {
 		t.Helper()
@@ -133,9 +134,9 @@ func TestCLIDBBackupWhileWriting(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		res := cliRun(t, "db", "backup", "--db", live, "--to", b.file)
+		res := runCommand(t, "db", "backup", "--db", live, "--to", b.file)
 		b.after = w.ids()
-		if res.code != 0 || !cliBackedUp.MatchString(cliLastLine(res.stdout)) {
+		if res.code != 0 || !backedUpLine.MatchString(lastLine(res.stdout)) {
 			t.Fatalf("db backup while writing: %s", res)
 		}
 		backups = append(backups, b)
@@ -157,8 +158,8 @@ func TestCLIDBBackupWhileWriting(t *testing.T) {
 			// into place (no -wal or -shm beside it), then start on it.
 			restored := filepath.Join(t.TempDir(), "xerochat.db")
 			copyFile(t, b.file, restored)
-			cliOK(t, "migrate", "--db", restored)
-			rs, _ := cliServer(t, restored)
+			mustRun(t, "migrate", "--db", restored)
+			rs := xerochattest.NewServer(t, xerochattest.DatabaseURL(restored))
 			var check string
 			if err := rs.DB.SQL().QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 				t.Fatalf("integrity_check of the restored backup: %q, %v", check, err)
@@ -189,7 +190,7 @@ func TestCLIDBBackupWhileWriting(t *testing.T) {
 			// The restored server answers for the last write acknowledged
 			// before the backup, with the member's key of the time.
 			last := b.before[len(b.before)-1]
-			r := rs.get("get_contact_group", vals("api_key", m.Key, "contact_type_id", strconv.FormatInt(last, 10)))
+			r := rs.Get("get_contact_group", xerochattest.Vals("api_key", m.Key, "contact_type_id", strconv.FormatInt(last, 10)))
 			if v := r.JSON(t); v["id"] != strconv.FormatInt(last, 10) || !strings.HasPrefix(fmt.Sprint(v["type"]), "Group ") {
 				t.Errorf("get_contact_group %d on the restored server: %s", last, r.Body)
 			}
@@ -204,15 +205,15 @@ func TestCLIDBBackupRefuses(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.db")
-	cliPopulate(t, src)
-	dump := cliDump(t, src)
+	populate(t, src)
+	want := dump(t, src)
 
 	existing := filepath.Join(dir, "existing.db")
 	if err := os.WriteFile(existing, []byte("an older backup"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	live := filepath.Join(dir, "live.db")
-	cliServer(t, live)
+	xerochattest.NewServer(t, xerochattest.DatabaseURL(live))
 	for _, c := range []struct {
 		name, want string
 		args       []string
@@ -228,7 +229,7 @@ func TestCLIDBBackupRefuses(t *testing.T) {
 		{"stray argument", "extra", []string{"--db", src, "--to", filepath.Join(dir, "s.db"), "extra"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := cliFails(t, c.want, append([]string{"db", "backup"}, c.args...)...)
+			res := mustFail(t, c.want, append([]string{"db", "backup"}, c.args...)...)
 			if strings.Contains(res.stderr, "secret") {
 				t.Errorf("the message shows the password: %s", res.stderr)
 			}
@@ -242,15 +243,15 @@ func TestCLIDBBackupRefuses(t *testing.T) {
 			t.Errorf("a refused backup created %s (%v)", name, err)
 		}
 	}
-	if got := cliDump(t, src); got != dump {
+	if got := dump(t, src); got != want {
 		t.Error("a refused backup changed the database")
 	}
 
-	if out := cliOK(t, "db", "backup", "--db", src, "--to", existing, "--overwrite"); !cliBackedUp.MatchString(out) {
+	if out := mustRun(t, "db", "backup", "--db", src, "--to", existing, "--overwrite"); !backedUpLine.MatchString(out) {
 		t.Fatalf("db backup --overwrite printed %q", out)
 	}
-	if got := cliDump(t, existing); got != dump {
-		t.Errorf("the backup differs from the database:\n%s\n%s", dump, got)
+	if got := dump(t, existing); got != want {
+		t.Errorf("the backup differs from the database:\n%s\n%s", want, got)
 	}
 }
 
@@ -258,10 +259,10 @@ func TestCLIDBBackupRefuses(t *testing.T) {
 // version, and that db backup -h describes its flags.
 func TestCLIDBBackupHelp(t *testing.T) {
 	t.Parallel()
-	if res := cliRun(t, "--help"); res.code != 0 || !strings.Contains(res.stdout, "db backup") || !strings.Contains(res.stdout, "version") {
+	if res := runCommand(t, "--help"); res.code != 0 || !strings.Contains(res.stdout, "db backup") || !strings.Contains(res.stdout, "version") {
 		t.Errorf("xerochat --help does not list db backup and version: %s", res)
 	}
-	res := cliRun(t, "db", "backup", "-h")
+	res := runCommand(t, "db", "backup", "-h")
 	for _, want := range []string{"Usage: xerochat db backup", "-db", "-to", "-overwrite", "pg_dump"} {
 		if res.code != 0 || !strings.Contains(res.stderr, want) {
 			t.Errorf("db backup -h does not say %q: %s", want, res)
@@ -283,10 +284,10 @@ func TestPostgresDumpRestore(t *testing.T) {
 	}
 	t.Parallel()
 	src := sqlstoretest.URL(t)
-	ts, _ := cliServer(t, src)
-	m := ts.newMember("pg-backup@example.com", "6100000000000001")
-	biOwnData(t, ts, m, "7100000000000001")
-	want := ts.snapshot()
+	ts := xerochattest.NewServer(t, xerochattest.DatabaseURL(src))
+	m := ts.NewMember("pg-backup@example.com", "6100000000000001")
+	ownData(t, ts, m, "7100000000000001")
+	want := ts.Snapshot()
 
 	// The test's database is a schema of the server's database; the dump
 	// takes that schema, and the restore goes into a new database.
@@ -321,13 +322,13 @@ func TestPostgresDumpRestore(t *testing.T) {
 	plainRestored.RawQuery = ""
 	run("pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "-d", plainRestored.String(), dump)
 
-	cliOK(t, "migrate", "--db", restored.String())
-	rs, _ := cliServer(t, restored.String())
-	if got := rs.snapshot(); got != want {
+	mustRun(t, "migrate", "--db", restored.String())
+	rs := xerochattest.NewServer(t, xerochattest.DatabaseURL(restored.String()))
+	if got := rs.Snapshot(); got != want {
 		t.Errorf("the restored database differs:\nbefore:\n%s\nrestored:\n%s", want, got)
 	}
 	// Ids continue above the restored ones: the sequences came back too.
-	r := rs.post("create_contact_group", vals("api_key", m.Key, "name", "After the restore"))
+	r := rs.Post("create_contact_group", xerochattest.Vals("api_key", m.Key, "name", "After the restore"))
 	var maxID float64
 	if err := rs.DB.SQL().QueryRow("SELECT MAX(id) FROM contact_groups WHERE name <> 'After the restore'").Scan(&maxID); err != nil {
 		t.Fatal(err)

@@ -17,12 +17,12 @@ import (
 // commit, against git's idea of this checkout.
 func TestCLIVersion(t *testing.T) {
 	t.Parallel()
-	res := cliRun(t, "version")
+	res := runCommand(t, "version")
 	if res.code != 0 {
 		t.Fatalf("xerochat version: %s", res)
 	}
 	for _, alias := range []string{"--version", "-version"} {
-		if again := cliRun(t, alias); again.code != 0 || again.stdout != res.stdout {
+		if again := runCommand(t, alias); again.code != 0 || again.stdout != res.stdout {
 			t.Errorf("xerochat %s: %s\nwant the output of xerochat version:\n%s", alias, again, res.stdout)
 		}
 	}

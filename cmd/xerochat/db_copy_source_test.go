@@ -71,8 +71,8 @@ func TestCLIDBCopySource(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	target := filepath.Join(dir, "target.db")
-	cliPopulate(t, target)
-	dumpTarget := cliDump(t, target)
+	populate(t, target)
+	wantTarget := dump(t, target)
 
 	notXerochat := filepath.Join(dir, "other.db")
 	sqliteExec(t, notXerochat, `CREATE TABLE notes (body TEXT)`)
@@ -83,7 +83,7 @@ func TestCLIDBCopySource(t *testing.T) {
 	old := filepath.Join(dir, "old.db")
 	oldSQLiteDB(t, old)
 	newer := filepath.Join(dir, "newer.db")
-	cliOK(t, "migrate", "--db", newer)
+	mustRun(t, "migrate", "--db", newer)
 	sqliteExec(t, newer, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, 1)`)
 
 	for _, c := range []struct {
@@ -100,9 +100,9 @@ func TestCLIDBCopySource(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := fileSum(t, c.from)
-			cliFails(t, c.want, "db", "copy", "--from", c.from, "--to", target, "--overwrite")
-			if got := cliDump(t, target); got != dumpTarget {
-				t.Errorf("a refused copy changed the target:\nbefore:\n%s\nafter:\n%s", dumpTarget, got)
+			mustFail(t, c.want, "db", "copy", "--from", c.from, "--to", target, "--overwrite")
+			if got := dump(t, target); got != wantTarget {
+				t.Errorf("a refused copy changed the target:\nbefore:\n%s\nafter:\n%s", wantTarget, got)
 			}
 			if fileSum(t, c.from) != before {
 				t.Errorf("a refused copy changed the source %s", c.from)
@@ -125,8 +125,8 @@ func TestCLIDBCopySource(t *testing.T) {
 		t.Errorf("the refused old source is at migration %d (%v), want still 1", have, err)
 	}
 	store.Close()
-	cliOK(t, "migrate", "--db", old)
-	if out := cliOK(t, "db", "copy", "--from", old, "--to", target, "--overwrite"); !cliCopied.MatchString(out) {
+	mustRun(t, "migrate", "--db", old)
+	if out := mustRun(t, "db", "copy", "--from", old, "--to", target, "--overwrite"); !copiedLine.MatchString(out) {
 		t.Errorf("db copy from the migrated old database: %q", out)
 	}
 }
@@ -137,9 +137,9 @@ func TestCLIDBCopyLeavesSourceAlone(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.db")
-	cliPopulate(t, src)
+	populate(t, src)
 	before := fileSum(t, src)
-	if out := cliOK(t, "db", "copy", "--from", src, "--to", filepath.Join(dir, "dst.db")); !cliCopied.MatchString(out) {
+	if out := mustRun(t, "db", "copy", "--from", src, "--to", filepath.Join(dir, "dst.db")); !copiedLine.MatchString(out) {
 		t.Fatalf("db copy: %q", out)
 	}
 	if fileSum(t, src) != before {
@@ -156,10 +156,10 @@ func TestCLIDBCopyEmptyPostgresSource(t *testing.T) {
 	}
 	t.Parallel()
 	target := filepath.Join(t.TempDir(), "target.db")
-	cliPopulate(t, target)
-	dump := cliDump(t, target)
-	cliFails(t, "holds no xerochat database", "db", "copy", "--from", sqlstoretest.URL(t), "--to", target, "--overwrite")
-	if got := cliDump(t, target); got != dump {
+	populate(t, target)
+	want := dump(t, target)
+	mustFail(t, "holds no xerochat database", "db", "copy", "--from", sqlstoretest.URL(t), "--to", target, "--overwrite")
+	if got := dump(t, target); got != want {
 		t.Error("a refused copy changed the target")
 	}
 }
