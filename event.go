@@ -3,6 +3,7 @@ package xerochat
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 )
 
 // Kinds of Messenger events the server acts on.
@@ -31,6 +32,58 @@ type Event struct {
 	LabelID    string // inbox_label: the Facebook label id
 	LabelName  string
 	LabelAdded bool // inbox_label: true when added, false when removed
+}
+
+// Bounds on what one webhook event may carry. Facebook's own ids are
+// decimal numbers of at most 20 digits; its texts are far below these
+// bounds. An event beyond them is not Facebook's, and is dropped alone.
+const (
+	MaxFacebookIDLen = 32    // page ids, PSIDs, label ids
+	MaxEventKeyLen   = 255   // a message id, or a digest
+	MaxEventTextLen  = 20000 // message text, in characters
+	MaxPayloadLen    = 1000  // quick-reply and postback payloads (Facebook's limit)
+	MaxLabelNameLen  = 255   // a label's name, as create_label takes it
+	MaxRefererLen    = 512   // a referral's source and ref
+)
+
+// Validate checks an event against the bounds above: ids that are decimal
+// numbers of bounded length, texts of bounded length. The error names the
+// first field that breaks them.
+func (e *Event) Validate() error {
+	for _, id := range []struct{ name, v string }{{"page id", e.PageID}, {"PSID", e.PSID}} {
+		if !facebookID(id.v) {
+			return Errorf(EINVALID, "%s %.40q is not a Facebook id", id.name, id.v)
+		}
+	}
+	if e.Kind == EventLabel && !facebookID(e.LabelID) {
+		return Errorf(EINVALID, "label id %.40q is not a Facebook id", e.LabelID)
+	}
+	for _, f := range []struct {
+		name string
+		v    string
+		max  int
+	}{
+		{"key", e.Key, MaxEventKeyLen}, {"text", e.Text, MaxEventTextLen}, {"quick reply payload", e.QuickReplyPayload, MaxPayloadLen},
+		{"payload", e.Payload, MaxPayloadLen}, {"referral", e.RefererSource, MaxRefererLen}, {"label name", e.LabelName, MaxLabelNameLen},
+	} {
+		if utf8.RuneCountInString(f.v) > f.max {
+			return Errorf(EINVALID, "%s is longer than %d characters", f.name, f.max)
+		}
+	}
+	return nil
+}
+
+// facebookID reports whether s is a decimal id of bounded length.
+func facebookID(s string) bool {
+	if s == "" || len(s) > MaxFacebookIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // FlowSession is where a subscriber is in a running flow campaign:

@@ -67,13 +67,46 @@ type change struct {
 	} `json:"value"`
 }
 
+// MaxBatchEvents bounds the events one webhook body may carry; Facebook's
+// batches hold a few. Intake refuses a larger one.
+const MaxBatchEvents = 1000
+
 // ParseBatch reads the events of a webhook body that xerochat acts on, in
 // the order Facebook sent them. Echoes of the page's own messages,
-// delivery and read receipts are left out.
+// delivery and read receipts are left out, and so is any event beyond the
+// bounds of xerochat.Event.Validate: a bad event drops itself, never its
+// batch. dropped tells why each left-out bad event was.
 func ParseBatch(body []byte) ([]xerochat.Event, error) {
+	events, _, err := parseBatch(body)
+	return events, err
+}
+
+// countEvents counts the entries' events of a body as Facebook shaped it,
+// without reading them.
+func countEvents(body []byte) (int, error) {
+	var b struct {
+		Entry []struct {
+			Messaging []json.RawMessage `json:"messaging"`
+			Standby   []json.RawMessage `json:"standby"`
+			Changes   []json.RawMessage `json:"changes"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range b.Entry {
+		n += len(e.Messaging) + len(e.Standby) + len(e.Changes)
+	}
+	return n, nil
+}
+
+// parseBatch is ParseBatch that also returns why each bad event was
+// dropped.
+func parseBatch(body []byte) (events []xerochat.Event, dropped []error, err error) {
 	var b batch
 	if err := json.Unmarshal(body, &b); err != nil {
-		return nil, fmt.Errorf("webhook batch: %w", err)
+		return nil, nil, fmt.Errorf("webhook batch: %w", err)
 	}
 	var out []xerochat.Event
 	for _, e := range b.Entry {
@@ -93,10 +126,15 @@ func ParseBatch(body []byte) ([]xerochat.Event, error) {
 			out = append(out, ev)
 		}
 	}
-	for i := range out {
-		out[i] = clean(out[i])
+	for _, ev := range out {
+		ev = clean(ev)
+		if err := ev.Validate(); err != nil {
+			dropped = append(dropped, fmt.Errorf("event %.60q dropped: %w", ev.Key, err))
+			continue
+		}
+		events = append(events, ev)
 	}
-	return out, nil
+	return events, dropped, nil
 }
 
 func fromMessaging(pageID string, m messagingEvent) (xerochat.Event, bool) {

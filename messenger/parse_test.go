@@ -110,16 +110,16 @@ func TestParseBatch(t *testing.T) {
 			[]wantEvent{msg("hello")}},
 		{"inbox label added and removed",
 			rawBatch(`{"id":"111","time":1700000000999,"changes":[
-				{"field":"inbox_labels","value":{"action":"add","label":{"id":"L1","page_label_name":"VIP"},"user":{"id":"222"}}},
-				{"field":"inbox_labels","value":{"action":"remove","label":{"id":"L2","page_label_name":"Old"},"user":{"id":"333"}}}]}`),
+				{"field":"inbox_labels","value":{"action":"add","label":{"id":"9001","page_label_name":"VIP"},"user":{"id":"222"}}},
+				{"field":"inbox_labels","value":{"action":"remove","label":{"id":"9002","page_label_name":"Old"},"user":{"id":"333"}}}]}`),
 			[]wantEvent{
-				{Key: "l:#", Kind: xerochat.EventLabel, PageID: "111", PSID: "222", LabelID: "L1", LabelName: "VIP", LabelAdded: true, TimeMS: 1700000000999},
-				{Key: "l:#", Kind: xerochat.EventLabel, PageID: "111", PSID: "333", LabelID: "L2", LabelName: "Old", LabelAdded: false, TimeMS: 1700000000999},
+				{Key: "l:#", Kind: xerochat.EventLabel, PageID: "111", PSID: "222", LabelID: "9001", LabelName: "VIP", LabelAdded: true, TimeMS: 1700000000999},
+				{Key: "l:#", Kind: xerochat.EventLabel, PageID: "111", PSID: "333", LabelID: "9002", LabelName: "Old", LabelAdded: false, TimeMS: 1700000000999},
 			}},
 		{"other changes and incomplete label changes are skipped",
 			rawBatch(`{"id":"111","time":1700000000999,"changes":[
 				{"field":"feed","value":{"item":"post"}},
-				{"field":"inbox_labels","value":{"action":"add","label":{"id":"L1"}}},
+				{"field":"inbox_labels","value":{"action":"add","label":{"id":"9001"}}},
 				{"field":"inbox_labels","value":{"action":"add","user":{"id":"222"}}}]}`), nil},
 		{"missing sender is skipped",
 			rawBatch(rawEntry(`{"recipient":{"id":"111"},"timestamp":1700000000123,"message":{"mid":"m_1","text":"hello"}}`)), nil},
@@ -211,7 +211,7 @@ func TestParseBatchKeys(t *testing.T) {
 			ev(1, "222", `"postback":{"payload":"GO"}`),
 			ev(1, "222", `"postback":{"mid":"m_p","payload":"GO"}`),
 			ev(1, "222", `"referral":{"ref":"r","source":"SHORTLINK"}`),
-			label(5, "222", "L1", "add"),
+			label(5, "222", "9001", "add"),
 		} {
 			if a, b := parsedKey(t, body), parsedKey(t, body); a != b || a == "" {
 				t.Errorf("the same batch gave keys %q and %q", a, b)
@@ -248,11 +248,11 @@ func TestParseBatchKeys(t *testing.T) {
 			ev(1, "222", `"referral":{"ref":"s","source":"SHORTLINK"}`),
 			ev(1, "222", `"referral":{"ref":"r","source":"ADS"}`),
 			ev(2, "222", `"referral":{"ref":"r","source":"SHORTLINK"}`),
-			label(5, "222", "L1", "add"),
-			label(5, "222", "L1", "remove"),
-			label(6, "222", "L1", "add"), // added again after a removal
-			label(5, "333", "L1", "add"),
-			label(5, "222", "L2", "add"),
+			label(5, "222", "9001", "add"),
+			label(5, "222", "9001", "remove"),
+			label(6, "222", "9001", "add"), // added again after a removal
+			label(5, "333", "9001", "add"),
+			label(5, "222", "9002", "add"),
 		}
 		seen := map[string]string{}
 		for _, body := range bodies {

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -34,8 +35,14 @@ type Intake interface {
 // Webhook serves GET (verification) and POST (events) at the callback URL.
 type Webhook struct {
 	Store Intake
-	// AppSecret, when set, makes a valid X-Hub-Signature-256 mandatory.
+	// AppSecret is the Facebook app's secret: every POST must carry a valid
+	// X-Hub-Signature-256 made with it. Without it, POSTs are refused,
+	// unless AllowUnsigned says otherwise: an unsigned webhook lets anyone on
+	// the internet write into any tenant's conversations.
 	AppSecret string
+	// AllowUnsigned takes unsigned POSTs when no AppSecret is set: for
+	// local development only.
+	AllowUnsigned bool
 	// VerifyToken is what Facebook must send to verify the callback.
 	VerifyToken string
 	Logger      *slog.Logger
@@ -85,7 +92,12 @@ func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusRequestEntityTooLarge, "Body too large")
 		return
 	}
-	if h.AppSecret != "" && !validSignature(h.AppSecret, body, r.Header.Get("X-Hub-Signature-256")) {
+	switch {
+	case h.AppSecret == "" && !h.AllowUnsigned:
+		h.logger().Warn("webhook: POST refused: no app secret is configured", "remote", r.RemoteAddr)
+		reply(w, http.StatusForbidden, "Webhook disabled: the server has no Facebook app secret")
+		return
+	case h.AppSecret != "" && !validSignature(h.AppSecret, body, r.Header.Get("X-Hub-Signature-256")):
 		h.logger().Warn("webhook: bad signature", "remote", r.RemoteAddr)
 		reply(w, http.StatusForbidden, "Invalid signature")
 		return
@@ -100,6 +112,14 @@ func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
 	if head.Object != "page" {
 		// Not Messenger (or not for pages): nothing of ours to keep.
 		reply(w, http.StatusOK, "Ignored")
+		return
+	}
+	if n, err := countEvents(body); err != nil {
+		reply(w, http.StatusBadRequest, "Malformed JSON")
+		return
+	} else if n > MaxBatchEvents {
+		h.logger().Warn("webhook: batch refused: too many events", "events", n, "remote", r.RemoteAddr)
+		reply(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Too many events in one batch (at most %d)", MaxBatchEvents))
 		return
 	}
 	if _, err := h.Store.StoreBatch(r.Context(), body); err != nil {

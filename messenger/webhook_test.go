@@ -48,11 +48,17 @@ func hookSign(secret string, body []byte) string {
 }
 
 // newHook starts a Webhook on httptest; stored counts calls of Stored.
+// unsignedOK, given as newHook's secret, makes a webhook without a secret
+// that takes unsigned posts (AllowUnsigned).
+const unsignedOK = "unsigned"
+
 func newHook(t *testing.T, secret string) (srv *httptest.Server, store *memIntake, stored *int) {
 	t.Helper()
 	store, stored = &memIntake{}, new(int)
 	var mu sync.Mutex
-	h := &Webhook{Store: store, AppSecret: secret, VerifyToken: hookToken,
+	// The secret "unsigned" stands for a development server that takes
+	// unsigned posts.
+	h := &Webhook{Store: store, AppSecret: strings.TrimPrefix(secret, unsignedOK), VerifyToken: hookToken, AllowUnsigned: secret == unsignedOK,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Stored: func() { mu.Lock(); *stored++; mu.Unlock() }}
 	srv = httptest.NewServer(h)
@@ -138,7 +144,9 @@ func TestWebhookReceive(t *testing.T) {
 		stored bool
 	}{
 		{"signed", hookSecret, valid, good(valid), 200, true},
-		{"no secret configured takes unsigned", "", valid, "", 200, true},
+		{"no secret configured refuses unsigned", "", valid, "", 403, false},
+		{"no secret configured refuses signed", "", valid, good(valid), 403, false},
+		{"a development server takes unsigned", unsignedOK, valid, "", 200, true},
 		{"missing signature", hookSecret, valid, "", 403, false},
 		{"other secret", hookSecret, valid, hookSign("other", valid), 403, false},
 		{"signature of other bytes", hookSecret, valid, good(reencoded), 403, false},

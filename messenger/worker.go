@@ -27,6 +27,10 @@ type Store interface {
 	SetPageError(ctx context.Context, pageRef int64, msg string) error
 	SetSubscriberError(ctx context.Context, subscriberID int64, msg string) error
 
+	// Prune deletes processed batches, event keys and finished messages
+	// older than cutoff.
+	Prune(ctx context.Context, cutoff time.Time) (batches, events, messages int64, err error)
+
 	ClaimProfiles(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.ProfileJob, error)
 	SaveProfile(ctx context.Context, subscriberID int64, p xerochat.Profile) error
 	RetryProfile(ctx context.Context, subscriberID int64, at time.Time) error
@@ -58,10 +62,20 @@ type Worker struct {
 	Poll time.Duration
 	// Senders is how many messages are sent at once. Default 8.
 	Senders int
+	// Retention is how long processed batches, processed-event keys and
+	// finished outbox messages are kept; 0 keeps them for ever. Event keys
+	// are what makes a re-delivery do nothing, so it must outlast Facebook's
+	// retries (about a day) by far.
+	Retention time.Duration
 
-	once sync.Once
-	wake chan struct{}
+	once      sync.Once
+	wake      chan struct{}
+	lastPrune time.Time
 }
+
+// pruneEvery is how often a worker prunes; several workers pruning at once
+// do no harm, only the same deletes.
+const pruneEvery = time.Hour
 
 func (w *Worker) init() {
 	w.once.Do(func() {
@@ -94,6 +108,7 @@ func (w *Worker) Wake() {
 func (w *Worker) Run(ctx context.Context) {
 	w.init()
 	for ctx.Err() == nil {
+		w.prune(ctx)
 		busy := w.processBatches(ctx)
 		busy = w.sendMessages(ctx) || busy
 		busy = w.fetchProfiles(ctx) || busy
@@ -105,6 +120,24 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-w.wake:
 		case <-time.After(w.Poll):
 		}
+	}
+}
+
+// prune deletes what is older than the retention, at most once per
+// pruneEvery.
+func (w *Worker) prune(ctx context.Context) {
+	if w.Retention <= 0 || time.Since(w.lastPrune) < pruneEvery {
+		return
+	}
+	w.lastPrune = time.Now()
+	batches, events, messages, err := w.Store.Prune(ctx, time.Now().Add(-w.Retention))
+	if err != nil {
+		w.Logger.Error("messenger: prune", "err", err)
+		return
+	}
+	if batches+events+messages > 0 {
+		w.Logger.Info("messenger: pruned", "batches", batches, "event_keys", events, "messages", messages,
+			"older_than", w.Retention.String())
 	}
 }
 
@@ -138,12 +171,15 @@ func (w *Worker) processBatches(ctx context.Context) bool {
 // fails the batch, to be retried in order. On the batch's last attempt an
 // event that still fails is logged and skipped, and the others are applied.
 func (w *Worker) processBatch(ctx context.Context, b *xerochat.WebhookBatch) error {
-	events, err := ParseBatch(b.Body)
+	events, dropped, err := parseBatch(b.Body)
 	if err != nil {
 		// Intake checked the JSON; a batch that still does not parse can
 		// never succeed, so it is logged and marked done with no event.
 		w.Logger.Warn("messenger: unreadable batch dropped", "batch", b.ID, "err", err)
 		events = nil
+	}
+	for _, err := range dropped {
+		w.Logger.Warn("messenger: bad event", "batch", b.ID, "err", err)
 	}
 	last := b.Attempts >= MaxBatchAttempts
 	return w.Store.InBatch(ctx, b.ID, func(tx xerochat.BatchTx) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,12 @@ type Config struct {
 	// JobLease is how long a worker reserves what it claimed; another
 	// process takes over a crashed worker's work after it.
 	JobLease time.Duration
+	// WebhookInsecure takes unsigned webhook POSTs when no app secret is
+	// set: for local development only.
+	WebhookInsecure bool
+	// Retention is how long processed webhook batches, event keys and
+	// finished outbox messages are kept (0: for ever).
+	Retention time.Duration
 }
 
 // Main is a running server: the database, the HTTP listener and the
@@ -100,6 +107,12 @@ func (m *Main) Open(ctx context.Context) error {
 	m.DB = db
 	m.closers = append(m.closers, db.Close)
 	if m.Config.Demo {
+		if m.Config.FBAppSecret == "" {
+			// The demo's people sign their posts like Facebook, with a
+			// secret of this process's own: its webhook stays closed to
+			// anyone else.
+			m.Config.FBAppSecret = rand.Text()
+		}
 		m.demo = demo.StartFacebook()
 		m.closers = append(m.closers, func() error { m.demo.Close(); return nil })
 		m.Facebook = graph.New(m.demo.URL(), m.Config.GraphVersion)
@@ -132,6 +145,13 @@ func (m *Main) start(ctx context.Context) error {
 			return err
 		}
 	}
+	if m.Config.FBAppSecret == "" {
+		if m.Config.WebhookInsecure {
+			m.Logger.Warn("xerochat: the webhook takes unsigned POSTs (--webhook-insecure): anyone who can reach it can write into every page's conversations; use this for local development only")
+		} else {
+			m.Logger.Warn("xerochat: no --fb-app-secret: webhook POSTs are refused (403) until it is set, because unsigned posts could forge any page's events")
+		}
+	}
 	m.startWorkers()
 	m.server = &http.Server{
 		Handler:           m.handler(),
@@ -162,7 +182,7 @@ func (m *Main) handler() http.Handler {
 	loc, _ := time.LoadLocation(m.Config.Timezone) // checked by Open
 	apiServer := &api.Server{App: m.App, Location: loc, Logger: m.Logger}
 	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
-		Logger: m.Logger, Stored: m.wakeWorkers}
+		AllowUnsigned: m.Config.WebhookInsecure, Logger: m.Logger, Stored: m.wakeWorkers}
 	return httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Ping: m.DB.SQL().PingContext, Logger: m.Logger}.Handler()
 }
 
@@ -217,7 +237,8 @@ func (m *Main) startWorkers() {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopWork = cancel
 	for range m.Config.Workers {
-		w := &messenger.Worker{Store: m.DB, Facebook: m.Facebook, Logger: m.Logger, Lease: m.Config.JobLease}
+		w := &messenger.Worker{Store: m.DB, Facebook: m.Facebook, Logger: m.Logger, Lease: m.Config.JobLease,
+			Retention: m.Config.Retention}
 		m.workers = append(m.workers, w)
 		m.working.Go(func() { w.Run(ctx) })
 	}
@@ -242,6 +263,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.FBVerifyToken, "fb-verify-token", envOr("XEROCHAT_FB_VERIFY_TOKEN", ""), "token Facebook sends to verify the webhook (env XEROCHAT_FB_VERIFY_TOKEN)")
 	fs.IntVar(&cfg.Workers, "workers", 1, "Messenger workers in this process (0: only take requests)")
 	fs.DurationVar(&cfg.JobLease, "job-lease", 30*time.Second, "how long a worker reserves claimed work before another process may take it over")
+	fs.BoolVar(&cfg.WebhookInsecure, "webhook-insecure", envOr("XEROCHAT_WEBHOOK_INSECURE", "") == "1", "without --fb-app-secret, take unsigned webhook POSTs: local development only (env XEROCHAT_WEBHOOK_INSECURE=1)")
+	fs.DurationVar(&cfg.Retention, "retention", 14*24*time.Hour, "how long processed webhook batches, event keys and sent messages are kept (0: for ever)")
 	dbPoolFlags(fs, &cfg.DBOptions)
 	logFormat := fs.String("log-format", envOr("XEROCHAT_LOG_FORMAT", "text"), "log format: text or json (env XEROCHAT_LOG_FORMAT)")
 	if err := parseFlags(fs, args); err != nil {
