@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -89,10 +88,5 @@ func (c *call) auth(admin bool) error {
 	return c.badParam
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the caller's address, as the trusted proxies tell it.
+var clientIP = httpserver.ClientIP

@@ -19,12 +19,15 @@ type Routes struct {
 	// /app/..., its static files); without it they answer 404 in JSON.
 	Web http.Handler
 	// Ping tells whether the database answers, for GET /healthz.
-	Ping   func(context.Context) error
-	Logger *slog.Logger
+	Ping func(context.Context) error
+	// Proxies are the reverse proxies believed about the client's address
+	// and scheme.
+	Proxies Proxies
+	Logger  *slog.Logger
 }
 
-// Handler returns the whole server's handler, wrapped in the request log
-// and panic recovery. A path outside the routes answers 404 in the
+// Handler returns the whole server's handler, wrapped in the request log,
+// panic recovery and the trusted proxies' view of the client. A path outside the routes answers 404 in the
 // contract's shape.
 func (rt Routes) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -54,7 +57,7 @@ func (rt Routes) Handler() http.Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return LogRequests(logger, root)
+	return rt.Proxies.Wrap(LogRequests(logger, root))
 }
 
 // health answers {"status":"ok"} while the database answers.

@@ -165,7 +165,7 @@ type process struct {
 	AdminKey string
 }
 
-var servingLine = regexp.MustCompile(`serving the API at (http://\S+)/api/`)
+var servingLine = regexp.MustCompile(`serving the API at (https?://\S+)/api/`)
 
 // launchServe starts `xerochat serve --addr 127.0.0.1:0` with args and does
 // not wait for it: several processes can then start at once. At the end of

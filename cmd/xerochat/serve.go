@@ -48,6 +48,11 @@ type Config struct {
 	// Retention is how long processed webhook batches, event keys and
 	// finished outbox messages are kept (0: for ever).
 	Retention time.Duration
+	// TLS is how the listener speaks HTTPS, if it does.
+	TLS TLSConfig
+	// TrustedProxies lists the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (comma-separated addresses or CIDRs).
+	TrustedProxies string
 }
 
 // Main is a running server: the database, the HTTP listener and the
@@ -70,6 +75,7 @@ type Main struct {
 	stopWork context.CancelFunc
 	working  sync.WaitGroup
 	listener net.Listener
+	plain    net.Addr // the listener's address
 	closers  []func() error
 	// demo plays Facebook for the demo page (serve --demo only).
 	demo   *demo.Facebook
@@ -127,11 +133,32 @@ func (m *Main) Open(ctx context.Context) error {
 // start listens, bootstraps the first admin, starts the workers and serves.
 func (m *Main) start(ctx context.Context) error {
 	var err error
+	if err := m.Config.TLS.check(); err != nil {
+		return err
+	}
+	proxies, err := httpserver.ParseProxies(m.Config.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	// Listen before the first admin is made, so the printed URLs are real.
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.closers = append(m.closers, func() error { m.listener.Close(); return nil })
+	m.plain = m.listener.Addr()
+	var redirect *http.Server
+	if m.listener, redirect, err = m.Config.TLS.listen(m.listener, m.Logger); err != nil {
+		return err
+	}
+	if redirect != nil {
+		// ACME: the HTTP challenges and the redirect to HTTPS.
+		go func() {
+			if err := redirect.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				m.Logger.Error("xerochat: HTTP to HTTPS redirect", "addr", redirect.Addr, "err", err)
+			}
+		}()
+		m.closers = append(m.closers, redirect.Close)
+	}
 	admin, err := m.App.Bootstrap(ctx, m.Config.AdminEmail)
 	if err != nil {
 		return err
@@ -154,7 +181,7 @@ func (m *Main) start(ctx context.Context) error {
 	}
 	m.startWorkers()
 	m.server = &http.Server{
-		Handler:           m.handler(),
+		Handler:           m.handler(proxies),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2 * time.Minute,
@@ -178,12 +205,13 @@ func (m *Main) start(ctx context.Context) error {
 }
 
 // handler composes the HTTP side: the API, the webhook and health checks.
-func (m *Main) handler() http.Handler {
+func (m *Main) handler(proxies httpserver.Proxies) http.Handler {
 	loc, _ := time.LoadLocation(m.Config.Timezone) // checked by Open
 	apiServer := &api.Server{App: m.App, Location: loc, Logger: m.Logger}
 	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
 		AllowUnsigned: m.Config.WebhookInsecure, Logger: m.Logger, Stored: m.wakeWorkers}
-	return httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Ping: m.DB.SQL().PingContext, Logger: m.Logger}.Handler()
+	return httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Ping: m.DB.SQL().PingContext,
+		Proxies: proxies, Logger: m.Logger}.Handler()
 }
 
 // seedDemo seeds the demo through the running server and prints how to
@@ -205,7 +233,12 @@ func (m *Main) seedDemo(ctx context.Context) error {
 }
 
 // URL is the base URL of the running server.
-func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+func (m *Main) URL() string {
+	if m.Config.TLS.enabled() {
+		return "https://" + m.plain.String()
+	}
+	return "http://" + m.plain.String()
+}
 
 // Close stops in order: HTTP first (in-flight requests may finish within the
 // time limit), then background work, then the database.
@@ -265,12 +298,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&cfg.JobLease, "job-lease", 30*time.Second, "how long a worker reserves claimed work before another process may take it over")
 	fs.BoolVar(&cfg.WebhookInsecure, "webhook-insecure", envOr("XEROCHAT_WEBHOOK_INSECURE", "") == "1", "without --fb-app-secret, take unsigned webhook POSTs: local development only (env XEROCHAT_WEBHOOK_INSECURE=1)")
 	fs.DurationVar(&cfg.Retention, "retention", 14*24*time.Hour, "how long processed webhook batches, event keys and sent messages are kept (0: for ever)")
+	fs.StringVar(&cfg.TLS.CertFile, "tls-cert", envOr("XEROCHAT_TLS_CERT", ""), "serve HTTPS with this certificate file (PEM; with --tls-key) (env XEROCHAT_TLS_CERT)")
+	fs.StringVar(&cfg.TLS.KeyFile, "tls-key", envOr("XEROCHAT_TLS_KEY", ""), "the certificate's private key file (PEM) (env XEROCHAT_TLS_KEY)")
+	acmeDomains := fs.String("acme-domain", envOr("XEROCHAT_ACME_DOMAIN", ""), "serve HTTPS with automatic certificates (ACME, Let's Encrypt) for these public domains, comma-separated (env XEROCHAT_ACME_DOMAIN)")
+	fs.StringVar(&cfg.TLS.ACMECache, "acme-cache", envOr("XEROCHAT_ACME_CACHE", "acme-cache"), "folder the automatic certificates are kept in (env XEROCHAT_ACME_CACHE)")
+	fs.StringVar(&cfg.TLS.ACMEEmail, "acme-email", envOr("XEROCHAT_ACME_EMAIL", ""), "e-mail the certificate authority may write to about expiring certificates (env XEROCHAT_ACME_EMAIL)")
+	fs.StringVar(&cfg.TLS.HTTPAddr, "http-addr", envOr("XEROCHAT_HTTP_ADDR", ":80"), "with --acme-domain: plain-HTTP address for the certificate challenges and the redirect to HTTPS (env XEROCHAT_HTTP_ADDR)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("XEROCHAT_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDRs, comma-separated (env XEROCHAT_TRUSTED_PROXIES)")
 	dbPoolFlags(fs, &cfg.DBOptions)
 	logFormat := fs.String("log-format", envOr("XEROCHAT_LOG_FORMAT", "text"), "log format: text or json (env XEROCHAT_LOG_FORMAT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg.DB = *db
+	cfg.TLS.ACMEDomains = splitList(*acmeDomains)
 	m := &Main{Config: cfg, Out: stdout}
 	switch *logFormat {
 	case "text":
