@@ -18,8 +18,8 @@ import (
 )
 
 // memIntake keeps batches in memory. The webhook is a pure HTTP unit: what
-// it stores is all that matters here; the real store is tested end to end
-// in cmd/xerochat.
+// it stores is all that matters here; intake on the real store is tested
+// end to end in intake_test.go.
 type memIntake struct {
 	mu     sync.Mutex
 	bodies [][]byte
