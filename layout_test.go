@@ -19,6 +19,7 @@ var allowedImports = map[string][]string{
 	"":                      {},
 	"app":                   {""},
 	"api":                   {"", "app", "httpserver"},
+	"metrics":               {""},
 	"httpserver":            {""},
 	"messenger":             {"", "httpserver"},
 	"sqlstore":              {""},
@@ -27,7 +28,7 @@ var allowedImports = map[string][]string{
 	"graph/fakegraph":       {""},
 	"demo":                  {"", "app", "graph/fakegraph"},
 	"xerochattest":          {"", "api", "app", "graph", "graph/fakegraph", "httpserver", "messenger", "sqlstore", "sqlstore/sqlstoretest"},
-	"cmd/xerochat":          {"", "api", "app", "demo", "graph", "graph/fakegraph", "httpserver", "messenger", "sqlstore"},
+	"cmd/xerochat":          {"", "api", "app", "demo", "graph", "graph/fakegraph", "httpserver", "messenger", "metrics", "sqlstore"},
 }
 
 // TestImportRules holds the layering with `go list`: the root imports only

@@ -1,4 +1,4 @@
-package messenger
+package messenger_test
 
 import (
 	"regexp"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/messenger"
 )
 
 // digestKeyShape matches the key of an event Facebook gave no message id: a kind
@@ -152,7 +153,7 @@ func TestParseBatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseBatch([]byte(tt.body))
+			got, err := messenger.ParseBatch([]byte(tt.body))
 			if err != nil {
 				t.Fatalf("ParseBatch: %v", err)
 			}
@@ -169,14 +170,14 @@ func TestParseBatch(t *testing.T) {
 func TestParseBatchMalformed(t *testing.T) {
 	for _, body := range []string{``, `{`, `not json`, `[1,2]`, `{"object":"page","entry":"x"}`,
 		`{"object":"page","entry":[{"id":"111","messaging":[{"sender":{"id":222}}]}]}`} {
-		if evs, err := ParseBatch([]byte(body)); err == nil {
-			t.Errorf("ParseBatch(%q) = %+v, want an error", body, evs)
+		if evs, err := messenger.ParseBatch([]byte(body)); err == nil {
+			t.Errorf("messenger.ParseBatch(%q) = %+v, want an error", body, evs)
 		}
 	}
 }
 
 func TestParseBatchMissingTimestamp(t *testing.T) {
-	got, err := ParseBatch([]byte(rawBatch(`{"id":"111","messaging":[{"sender":{"id":"222"},"recipient":{"id":"111"},"message":{"mid":"m_1","text":"x"}}]}`)))
+	got, err := messenger.ParseBatch([]byte(rawBatch(`{"id":"111","messaging":[{"sender":{"id":"222"},"recipient":{"id":"111"},"message":{"mid":"m_1","text":"x"}}]}`)))
 	if err != nil || len(got) != 1 {
 		t.Fatalf("ParseBatch = %+v, %v", got, err)
 	}
@@ -188,9 +189,9 @@ func TestParseBatchMissingTimestamp(t *testing.T) {
 // parsedKey parses a batch of one event and returns its key.
 func parsedKey(t *testing.T, body string) string {
 	t.Helper()
-	evs, err := ParseBatch([]byte(body))
+	evs, err := messenger.ParseBatch([]byte(body))
 	if err != nil || len(evs) != 1 {
-		t.Fatalf("ParseBatch(%s) = %+v, %v; want one event", body, evs, err)
+		t.Fatalf("messenger.ParseBatch(%s) = %+v, %v; want one event", body, evs, err)
 	}
 	return evs[0].Key
 }

@@ -15,9 +15,9 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -114,10 +114,9 @@ func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusOK, "Ignored")
 		return
 	}
-	if n, err := countEvents(body); err != nil {
-		reply(w, http.StatusBadRequest, "Malformed JSON")
-		return
-	} else if n > MaxBatchEvents {
+	// A body whose entries do not read as events is still kept: the worker
+	// drops what it cannot read, with a log line, as for any bad event.
+	if n, err := countEvents(body); err == nil && n > MaxBatchEvents {
 		h.logger().Warn("webhook: batch refused: too many events", "events", n, "remote", r.RemoteAddr)
 		reply(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Too many events in one batch (at most %d)", MaxBatchEvents))
 		return

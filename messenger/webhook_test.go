@@ -1,11 +1,8 @@
-package messenger
+package messenger_test
 
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -15,11 +12,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/xerochat/xerochat/graph/fakegraph"
+	"github.com/xerochat/xerochat/messenger"
 )
 
 // memIntake keeps batches in memory. The webhook is a pure HTTP unit: what
-// it stores is all that matters here; the real store is tested end to end
-// in cmd/xerochat.
+// it stores is all that matters here; intake on the real store is tested
+// end to end in intake_test.go.
 type memIntake struct {
 	mu     sync.Mutex
 	bodies [][]byte
@@ -37,50 +37,43 @@ func (m *memIntake) StoreBatch(_ context.Context, body []byte) (int64, error) {
 }
 
 const (
-	hookSecret = "hook-secret"
-	hookToken  = "hook-token"
+	webhookSecret = "hook-secret"
+	webhookToken  = "hook-token"
 )
 
-func hookSign(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-// newHook starts a Webhook on httptest; stored counts calls of Stored.
-// unsignedOK, given as newHook's secret, makes a webhook without a secret
-// that takes unsigned posts (AllowUnsigned).
+// unsignedOK, given as newWebhook's secret, makes a webhook without a
+// secret that takes unsigned posts (AllowUnsigned: local development).
 const unsignedOK = "unsigned"
 
-func newHook(t *testing.T, secret string) (srv *httptest.Server, store *memIntake, stored *int) {
+// newWebhook starts a Webhook on httptest; stored counts calls of Stored.
+func newWebhook(t *testing.T, secret string) (srv *httptest.Server, store *memIntake, stored *int) {
 	t.Helper()
 	store, stored = &memIntake{}, new(int)
 	var mu sync.Mutex
-	// The secret "unsigned" stands for a development server that takes
-	// unsigned posts.
-	h := &Webhook{Store: store, AppSecret: strings.TrimPrefix(secret, unsignedOK), VerifyToken: hookToken, AllowUnsigned: secret == unsignedOK,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Stored: func() { mu.Lock(); *stored++; mu.Unlock() }}
+	h := &messenger.Webhook{Store: store, AppSecret: strings.TrimPrefix(secret, unsignedOK), VerifyToken: webhookToken,
+		AllowUnsigned: secret == unsignedOK,
+		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Stored:        func() { mu.Lock(); *stored++; mu.Unlock() }}
 	srv = httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv, store, stored
 }
 
 func TestWebhookVerify(t *testing.T) {
-	srv, _, _ := newHook(t, hookSecret)
+	srv, _, _ := newWebhook(t, webhookSecret)
 	tests := []struct {
 		name   string
 		query  url.Values
 		status int
 		body   string
 	}{
-		{"right token", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {hookToken}, "hub.challenge": {"1158201444"}}, 200, "1158201444"},
-		{"challenge given back verbatim", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {hookToken}, "hub.challenge": {"a b&c<é>"}}, 200, "a b&c<é>"},
+		{"right token", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {webhookToken}, "hub.challenge": {"1158201444"}}, 200, "1158201444"},
+		{"challenge given back verbatim", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {webhookToken}, "hub.challenge": {"a b&c<é>"}}, 200, "a b&c<é>"},
 		{"wrong token", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {"nope"}, "hub.challenge": {"1"}}, 403, ""},
-		{"token of another case", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {strings.ToUpper(hookToken)}, "hub.challenge": {"1"}}, 403, ""},
-		{"token prefix", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {hookToken[:4]}, "hub.challenge": {"1"}}, 403, ""},
-		{"wrong mode", url.Values{"hub.mode": {"unsubscribe"}, "hub.verify_token": {hookToken}, "hub.challenge": {"1"}}, 403, ""},
-		{"no mode", url.Values{"hub.verify_token": {hookToken}, "hub.challenge": {"1"}}, 403, ""},
+		{"token of another case", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {strings.ToUpper(webhookToken)}, "hub.challenge": {"1"}}, 403, ""},
+		{"token prefix", url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {webhookToken[:4]}, "hub.challenge": {"1"}}, 403, ""},
+		{"wrong mode", url.Values{"hub.mode": {"unsubscribe"}, "hub.verify_token": {webhookToken}, "hub.challenge": {"1"}}, 403, ""},
+		{"no mode", url.Values{"hub.verify_token": {webhookToken}, "hub.challenge": {"1"}}, 403, ""},
 		{"no token", url.Values{"hub.mode": {"subscribe"}, "hub.challenge": {"1"}}, 403, ""},
 		{"nothing", url.Values{}, 403, ""},
 	}
@@ -111,7 +104,7 @@ func TestWebhookVerify(t *testing.T) {
 func TestWebhookVerifyWithoutToken(t *testing.T) {
 	// A server without a verify token configured verifies nothing, not even
 	// an empty token.
-	h := &Webhook{Store: &memIntake{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h := &messenger.Webhook{Store: &memIntake{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	res, err := http.Get(srv.URL + "?hub.mode=subscribe&hub.verify_token=&hub.challenge=1")
@@ -130,11 +123,11 @@ func TestWebhookReceive(t *testing.T) {
 	// The same batch as another encoder would write it: the signature is over
 	// bytes, so it does not carry over.
 	reencoded := bytes.Replace(valid, []byte(`Zo\u00eb`), []byte("Zoë"), 1)
-	// Exactly MaxWebhookBytes, padded in a field the server does not read.
+	// Exactly messenger.MaxWebhookBytes, padded in a field the server does not read.
 	pad := `{"object":"page","entry":[],"pad":"`
-	exact := []byte(pad + strings.Repeat("x", MaxWebhookBytes-len(pad)-2) + `"}`)
-	over := []byte(pad + strings.Repeat("x", MaxWebhookBytes-len(pad)-1) + `"}`)
-	good := func(b []byte) string { return hookSign(hookSecret, b) }
+	exact := []byte(pad + strings.Repeat("x", messenger.MaxWebhookBytes-len(pad)-2) + `"}`)
+	over := []byte(pad + strings.Repeat("x", messenger.MaxWebhookBytes-len(pad)-1) + `"}`)
+	good := func(b []byte) string { return fakegraph.Signature(webhookSecret, b) }
 	tests := []struct {
 		name   string
 		secret string
@@ -143,34 +136,34 @@ func TestWebhookReceive(t *testing.T) {
 		status int
 		stored bool
 	}{
-		{"signed", hookSecret, valid, good(valid), 200, true},
+		{"signed", webhookSecret, valid, good(valid), 200, true},
 		{"no secret configured refuses unsigned", "", valid, "", 403, false},
 		{"no secret configured refuses signed", "", valid, good(valid), 403, false},
 		{"a development server takes unsigned", unsignedOK, valid, "", 200, true},
-		{"missing signature", hookSecret, valid, "", 403, false},
-		{"other secret", hookSecret, valid, hookSign("other", valid), 403, false},
-		{"signature of other bytes", hookSecret, valid, good(reencoded), 403, false},
-		{"re-encoded body under the original signature", hookSecret, reencoded, good(valid), 403, false},
-		{"sha1 prefix", hookSecret, valid, "sha1=" + strings.TrimPrefix(good(valid), "sha256="), 403, false},
-		{"no prefix", hookSecret, valid, strings.TrimPrefix(good(valid), "sha256="), 403, false},
-		{"not hex", hookSecret, valid, "sha256=zz" + good(valid)[9:], 403, false},
-		{"truncated", hookSecret, valid, good(valid)[:len(good(valid))-2], 403, false},
-		{"empty digest", hookSecret, valid, "sha256=", 403, false},
-		{"bad signature before malformed JSON", hookSecret, []byte(`{"object":`), "sha256=00", 403, false},
-		{"malformed JSON", hookSecret, []byte(`{"object":"page","entry":[`), good([]byte(`{"object":"page","entry":[`)), 400, false},
-		{"empty body", hookSecret, []byte{}, good([]byte{}), 400, false},
-		{"JSON array", hookSecret, []byte(`[{"object":"page"}]`), good([]byte(`[{"object":"page"}]`)), 400, false},
-		{"object user is ignored", hookSecret, []byte(`{"object":"user","entry":[]}`), good([]byte(`{"object":"user","entry":[]}`)), 200, false},
-		{"object instagram is ignored", hookSecret, []byte(`{"object":"instagram","entry":[]}`), good([]byte(`{"object":"instagram","entry":[]}`)), 200, false},
-		{"no object is ignored", hookSecret, []byte(`{"entry":[]}`), good([]byte(`{"entry":[]}`)), 200, false},
-		{"exactly the size limit", hookSecret, exact, good(exact), 200, true},
-		{"over the size limit", hookSecret, over, good(over), 413, false},
-		{"over the size limit, unsigned", hookSecret, over, "", 413, false},
+		{"missing signature", webhookSecret, valid, "", 403, false},
+		{"other secret", webhookSecret, valid, fakegraph.Signature("other", valid), 403, false},
+		{"signature of other bytes", webhookSecret, valid, good(reencoded), 403, false},
+		{"re-encoded body under the original signature", webhookSecret, reencoded, good(valid), 403, false},
+		{"sha1 prefix", webhookSecret, valid, "sha1=" + strings.TrimPrefix(good(valid), "sha256="), 403, false},
+		{"no prefix", webhookSecret, valid, strings.TrimPrefix(good(valid), "sha256="), 403, false},
+		{"not hex", webhookSecret, valid, "sha256=zz" + good(valid)[9:], 403, false},
+		{"truncated", webhookSecret, valid, good(valid)[:len(good(valid))-2], 403, false},
+		{"empty digest", webhookSecret, valid, "sha256=", 403, false},
+		{"bad signature before malformed JSON", webhookSecret, []byte(`{"object":`), "sha256=00", 403, false},
+		{"malformed JSON", webhookSecret, []byte(`{"object":"page","entry":[`), good([]byte(`{"object":"page","entry":[`)), 400, false},
+		{"empty body", webhookSecret, []byte{}, good([]byte{}), 400, false},
+		{"JSON array", webhookSecret, []byte(`[{"object":"page"}]`), good([]byte(`[{"object":"page"}]`)), 400, false},
+		{"object user is ignored", webhookSecret, []byte(`{"object":"user","entry":[]}`), good([]byte(`{"object":"user","entry":[]}`)), 200, false},
+		{"object instagram is ignored", webhookSecret, []byte(`{"object":"instagram","entry":[]}`), good([]byte(`{"object":"instagram","entry":[]}`)), 200, false},
+		{"no object is ignored", webhookSecret, []byte(`{"entry":[]}`), good([]byte(`{"entry":[]}`)), 200, false},
+		{"exactly the size limit", webhookSecret, exact, good(exact), 200, true},
+		{"over the size limit", webhookSecret, over, good(over), 413, false},
+		{"over the size limit, unsigned", webhookSecret, over, "", 413, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv, store, stored := newHook(t, tt.secret)
+			srv, store, stored := newWebhook(t, tt.secret)
 			req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(tt.body))
 			req.Header.Set("Content-Type", "application/json")
 			if tt.sig != "" {
@@ -200,11 +193,11 @@ func TestWebhookReceive(t *testing.T) {
 }
 
 func TestWebhookStoreFailure(t *testing.T) {
-	srv, store, stored := newHook(t, hookSecret)
+	srv, store, stored := newWebhook(t, webhookSecret)
 	store.err = errors.New("disk full")
 	body := []byte(`{"object":"page","entry":[]}`)
 	req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
-	req.Header.Set("X-Hub-Signature-256", hookSign(hookSecret, body))
+	req.Header.Set("X-Hub-Signature-256", fakegraph.Signature(webhookSecret, body))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -221,11 +214,11 @@ func TestWebhookStoreFailure(t *testing.T) {
 }
 
 func TestWebhookMethods(t *testing.T) {
-	srv, store, _ := newHook(t, hookSecret)
+	srv, store, _ := newWebhook(t, webhookSecret)
 	for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
 		body := []byte(`{"object":"page","entry":[]}`)
 		req, _ := http.NewRequest(method, srv.URL, bytes.NewReader(body))
-		req.Header.Set("X-Hub-Signature-256", hookSign(hookSecret, body))
+		req.Header.Set("X-Hub-Signature-256", fakegraph.Signature(webhookSecret, body))
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
