@@ -61,6 +61,13 @@ func (e *Error) kind() string {
 	case e.Code == 10 && e.Subcode == 2018278:
 		// The person last wrote more than 24 hours ago, and no tag.
 		return xerochat.FacebookOutsideWindow
+	case e.HTTPStatus >= 500 && (e.Code == 1 || e.Code == 2 && e.Subcode != 2018344):
+		// A server error "An unknown error occurred" or "Service
+		// temporarily unavailable": Facebook asks to retry later, as after
+		// an outage. (Code 2 with subcode 2018344 is a page without the
+		// label terms accepted, which no retry mends; code 1 with HTTP 400
+		// is a refusal, such as a wrong app secret.)
+		return xerochat.FacebookUnreachable
 	}
 	return xerochat.FacebookRefused
 }

@@ -103,6 +103,9 @@ func TestFacebookErrors(t *testing.T) {
 		{"business use case limit", custom(80006, "(#80006) There have been too many messenger api calls"), limited, 400, 80006, 0},
 		{"outside window", fakegraph.ErrOutsideWindow(), window, 400, 10, 2018278},
 		{"label terms", fakegraph.ErrLabelTerms(), refused, 500, 2, 2018344},
+		{"unknown error, retry later", fakegraph.FBError{HTTPStatus: 500, Code: 1, Message: "An unknown error occurred"}, xerochat.FacebookUnreachable, 500, 1, 0},
+		{"temporarily unavailable", fakegraph.FBError{HTTPStatus: 500, Code: 2, Message: "An unexpected error has occurred. Please retry your request later."},
+			xerochat.FacebookUnreachable, 500, 2, 0},
 	}
 	for _, tt := range tests {
 		for _, m := range methods("1234") {

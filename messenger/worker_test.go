@@ -134,6 +134,8 @@ func TestWorkerSendOutcomes(t *testing.T) {
 		{"an unknown person fails the message and marks the subscriber", fakegraph.ErrNoMatchingUser(), "failed", 1,
 			"", fakegraph.ErrNoMatchingUser().Message},
 		{"a rate limit is retried later and the message goes out", fakegraph.ErrRateLimit(), "sent", 2, "", ""},
+		{"a temporary server error is retried later and the message goes out", fakegraph.FBError{HTTPStatus: 500, Code: 2,
+			Message: "An unexpected error has occurred. Please retry your request later."}, "sent", 2, "", ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
