@@ -174,3 +174,21 @@ func (c *call) datetime(t time.Time) string {
 	}
 	return t.In(c.s.Location).Format("2006-01-02 15:04:05")
 }
+
+// endpointNames are the names of the endpoints, for EndpointName.
+var endpointNames = func() map[string]bool {
+	names := map[string]bool{}
+	for name := range (&Server{}).endpoints() {
+		names[name] = true
+	}
+	return names
+}()
+
+// EndpointName is the endpoint a path under /api reaches, or "unknown":
+// a name of few values, for metrics.
+func EndpointName(path string) string {
+	if name, _, ok := splitPath(path); ok && endpointNames[name] {
+		return name
+	}
+	return "unknown"
+}

@@ -42,12 +42,12 @@ func LogRequests(logger *slog.Logger, next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				logger.Error("http: panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
+				logger.ErrorContext(r.Context(), "http: panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
 				if rec.status == 0 {
 					WriteError(rec, http.StatusInternalServerError, "Internal server error")
 				}
 			}
-			logger.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			logger.InfoContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 				"bytes", rec.bytes, "ms", strconv.FormatFloat(float64(time.Since(start).Microseconds())/1000, 'f', 2, 64),
 				"remote", r.RemoteAddr)
 		}()

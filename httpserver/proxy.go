@@ -2,6 +2,8 @@ package httpserver
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -53,17 +55,22 @@ func (p Proxies) trusts(addr netip.Addr) bool {
 	return false
 }
 
-type httpsKey struct{}
+type (
+	httpsKey     struct{}
+	requestIDKey struct{}
+)
 
 // Wrap makes every later handler see the client's own address in
-// r.RemoteAddr and knows whether the client came over HTTPS (IsHTTPS). A
-// request from a trusted proxy takes the address from X-Forwarded-For —
-// the nearest one that is not itself a trusted proxy — and the scheme from
-// X-Forwarded-Proto; any other request keeps its peer address and is HTTPS
-// exactly when it arrived over TLS.
+// r.RemoteAddr, know whether the client came over HTTPS (IsHTTPS), and
+// carry a request id (RequestID), which the answer's X-Request-ID header
+// returns. A request from a trusted proxy takes the address from
+// X-Forwarded-For — the nearest one that is not itself a trusted proxy —,
+// the scheme from X-Forwarded-Proto and the id from X-Request-ID; any
+// other request keeps its peer address, is HTTPS exactly when it arrived
+// over TLS, and gets an id made here.
 func (p Proxies) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		https := r.TLS != nil
+		https, id := r.TLS != nil, ""
 		if peer, ok := peerAddr(r.RemoteAddr); ok && p.trusts(peer) {
 			if client, ok := p.forwardedFor(r.Header.Values("X-Forwarded-For")); ok {
 				r.RemoteAddr = netip.AddrPortFrom(client, 0).String()
@@ -71,9 +78,44 @@ func (p Proxies) Wrap(next http.Handler) http.Handler {
 			if proto := r.Header.Get("X-Forwarded-Proto"); proto != "" {
 				https = strings.EqualFold(strings.TrimSpace(strings.Split(proto, ",")[0]), "https")
 			}
+			if v := r.Header.Get("X-Request-ID"); validRequestID(v) {
+				id = v
+			}
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), httpsKey{}, https)))
+		if id == "" {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-ID", id)
+		ctx := context.WithValue(context.WithValue(r.Context(), httpsKey{}, https), requestIDKey{}, id)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// RequestID is the id of the request ctx belongs to, "" outside one.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// newRequestID makes a random id of 16 hex digits.
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// validRequestID takes a proxy's id only when it is short and plain, so
+// that it cannot forge log lines.
+func validRequestID(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 // forwardedFor returns the nearest address of the X-Forwarded-For chain

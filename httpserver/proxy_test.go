@@ -59,3 +59,29 @@ func TestProxies(t *testing.T) {
 		}
 	}
 }
+
+// Every answer carries a request id; only a trusted proxy may choose it,
+// and only a plain one.
+func TestRequestID(t *testing.T) {
+	proxies, _ := httpserver.ParseProxies("10.0.0.1")
+	var seen string
+	h := proxies.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = httpserver.RequestID(r.Context()) }))
+	for _, tc := range []struct{ remote, header, want string }{
+		{"10.0.0.1:1", "abc-123", "abc-123"},
+		{"203.0.113.1:1", "abc-123", ""},
+		{"10.0.0.1:1", "bad id\nforged=line", ""},
+		{"10.0.0.1:1", "", ""},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = tc.remote
+		if tc.header != "" {
+			r.Header.Set("X-Request-ID", tc.header)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		got := w.Header().Get("X-Request-ID")
+		if got != seen || got == "" || tc.want != "" && got != tc.want || tc.want == "" && got == tc.header {
+			t.Errorf("%s sending %q: answered %q, handler saw %q", tc.remote, tc.header, got, seen)
+		}
+	}
+}

@@ -20,6 +20,11 @@ type Routes struct {
 	Web http.Handler
 	// Ping tells whether the database answers, for GET /healthz.
 	Ping func(context.Context) error
+	// Ready tells whether the process can serve: the database answers and
+	// its migrations are current, for GET /readyz.
+	Ready func(context.Context) error
+	// Instrument, when set, wraps the routes (metrics).
+	Instrument func(http.Handler) http.Handler
 	// Proxies are the reverse proxies believed about the client's address
 	// and scheme.
 	Proxies Proxies
@@ -30,8 +35,12 @@ type Routes struct {
 // panic recovery and the trusted proxies' view of the client. A path outside the routes answers 404 in the
 // contract's shape.
 func (rt Routes) Handler() http.Handler {
+	if rt.Logger == nil {
+		rt.Logger = slog.Default()
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", rt.health)
+	mux.HandleFunc("GET /readyz", rt.ready)
 	if rt.Webhook != nil {
 		mux.Handle("/webhook", rt.Webhook)
 	}
@@ -53,11 +62,11 @@ func (rt Routes) Handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
-	logger := rt.Logger
-	if logger == nil {
-		logger = slog.Default()
+	var h http.Handler = root
+	if rt.Instrument != nil {
+		h = rt.Instrument(h)
 	}
-	return rt.Proxies.Wrap(LogRequests(logger, root))
+	return rt.Proxies.Wrap(LogRequests(rt.Logger, h))
 }
 
 // health answers {"status":"ok"} while the database answers.
@@ -71,6 +80,21 @@ func (rt Routes) health(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, struct {
 		Status string `json:"status"`
 	}{"ok"})
+}
+
+// ready answers {"status":"ok"} when the process can take traffic: the
+// database answers and its schema is the one this binary expects. A
+// process started beside a newer database, or before `migrate` ran, is
+// alive but not ready.
+func (rt Routes) ready(w http.ResponseWriter, r *http.Request) {
+	if rt.Ready != nil {
+		if err := rt.Ready(r.Context()); err != nil {
+			rt.Logger.WarnContext(r.Context(), "http: not ready", "err", err)
+			WriteError(w, http.StatusServiceUnavailable, "not ready")
+			return
+		}
+	}
+	rt.health(w, r)
 }
 
 // NotFound answers a path that names nothing, in the contract's shape.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/xerochat/xerochat/graph"
 	"github.com/xerochat/xerochat/httpserver"
 	"github.com/xerochat/xerochat/messenger"
+	"github.com/xerochat/xerochat/metrics"
 	"github.com/xerochat/xerochat/sqlstore"
 )
 
@@ -53,6 +55,9 @@ type Config struct {
 	// TrustedProxies lists the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (comma-separated addresses or CIDRs).
 	TrustedProxies string
+	// MetricsAddr, when set, serves Prometheus metrics at /metrics there,
+	// apart from the public listener.
+	MetricsAddr string
 }
 
 // Main is a running server: the database, the HTTP listener and the
@@ -78,8 +83,11 @@ type Main struct {
 	plain    net.Addr // the listener's address
 	closers  []func() error
 	// demo plays Facebook for the demo page (serve --demo only).
-	demo   *demo.Facebook
-	served chan error
+	demo    *demo.Facebook
+	served  chan error
+	metrics *metrics.Metrics
+	// MetricsURL is the base URL of the metrics listener, if any.
+	MetricsURL string
 }
 
 // Run opens and migrates the database, creates the first admin on an empty
@@ -125,6 +133,23 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	if m.Facebook == nil {
 		m.Facebook = graph.New(m.Config.GraphURL, m.Config.GraphVersion)
+	}
+	if m.Config.MetricsAddr != "" {
+		m.metrics = metrics.New()
+		m.Facebook = m.metrics.Facebook(m.Facebook)
+		read, write := db.Pools()
+		m.metrics.DB("read", read)
+		if write != read {
+			m.metrics.DB("write", write)
+		}
+		m.metrics.WatchBacklog(func(ctx context.Context) (int, int, int, time.Duration, error) {
+			batches, messages, profiles, err := db.Backlog(ctx)
+			if err != nil {
+				return 0, 0, 0, 0, err
+			}
+			lag, err := db.Lag(ctx)
+			return batches, messages, profiles, lag, err
+		})
 	}
 	m.App = &app.App{Users: db, Contacts: db, Pages: db, Flows: db, Facebook: m.Facebook}
 	return nil
@@ -179,6 +204,9 @@ func (m *Main) start(ctx context.Context) error {
 			m.Logger.Warn("xerochat: no --fb-app-secret: webhook POSTs are refused (403) until it is set, because unsigned posts could forge any page's events")
 		}
 	}
+	if err := m.serveMetrics(); err != nil {
+		return err
+	}
 	m.startWorkers()
 	m.server = &http.Server{
 		Handler:           m.handler(proxies),
@@ -210,8 +238,43 @@ func (m *Main) handler(proxies httpserver.Proxies) http.Handler {
 	apiServer := &api.Server{App: m.App, Location: loc, Logger: m.Logger}
 	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
 		AllowUnsigned: m.Config.WebhookInsecure, Logger: m.Logger, Stored: m.wakeWorkers}
-	return httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Ping: m.DB.SQL().PingContext,
-		Proxies: proxies, Logger: m.Logger}.Handler()
+	routes := httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Ping: m.DB.SQL().PingContext,
+		Ready: m.DB.Ready, Proxies: proxies, Logger: m.Logger}
+	if m.metrics != nil {
+		routes.Instrument = func(h http.Handler) http.Handler { return m.metrics.Instrument(route, h) }
+	}
+	return routes.Handler()
+}
+
+// route names a request for the metrics: the API endpoint, or the door.
+func route(r *http.Request) string {
+	p := strings.TrimPrefix(r.URL.Path, "/index.php")
+	switch {
+	case strings.HasPrefix(p, "/api/"):
+		return "api/" + api.EndpointName(p)
+	case p == "/webhook", p == "/healthz", p == "/readyz":
+		return p[1:]
+	}
+	return "other"
+}
+
+// serveMetrics serves /metrics on its own listener, when asked to.
+func (m *Main) serveMetrics() error {
+	if m.metrics == nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", m.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("--metrics-addr %s: %w", m.Config.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	m.closers = append(m.closers, srv.Close)
+	m.MetricsURL = "http://" + ln.Addr().String()
+	m.Logger.Info("xerochat: metrics", "addr", ln.Addr().String())
+	return nil
 }
 
 // seedDemo seeds the demo through the running server and prints how to
@@ -304,6 +367,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.TLS.ACMECache, "acme-cache", envOr("XEROCHAT_ACME_CACHE", "acme-cache"), "folder the automatic certificates are kept in (env XEROCHAT_ACME_CACHE)")
 	fs.StringVar(&cfg.TLS.ACMEEmail, "acme-email", envOr("XEROCHAT_ACME_EMAIL", ""), "e-mail the certificate authority may write to about expiring certificates (env XEROCHAT_ACME_EMAIL)")
 	fs.StringVar(&cfg.TLS.HTTPAddr, "http-addr", envOr("XEROCHAT_HTTP_ADDR", ":80"), "with --acme-domain: plain-HTTP address for the certificate challenges and the redirect to HTTPS (env XEROCHAT_HTTP_ADDR)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("XEROCHAT_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address, apart from the public one (default: off) (env XEROCHAT_METRICS_ADDR)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("XEROCHAT_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDRs, comma-separated (env XEROCHAT_TRUSTED_PROXIES)")
 	dbPoolFlags(fs, &cfg.DBOptions)
 	logFormat := fs.String("log-format", envOr("XEROCHAT_LOG_FORMAT", "text"), "log format: text or json (env XEROCHAT_LOG_FORMAT)")
@@ -315,9 +379,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m := &Main{Config: cfg, Out: stdout}
 	switch *logFormat {
 	case "text":
-		m.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+		m.Logger = slog.New(httpserver.LogHandler(slog.NewTextHandler(stderr, nil)))
 	case "json":
-		m.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
+		m.Logger = slog.New(httpserver.LogHandler(slog.NewJSONHandler(stderr, nil)))
 	default:
 		return fmt.Errorf("--log-format %q: use text or json", *logFormat)
 	}

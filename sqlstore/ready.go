@@ -1,0 +1,50 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Ready reports whether the database answers and holds exactly the
+// migrations this binary embeds: a process beside an older or newer schema
+// must not take traffic.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return err
+	}
+	p, err := db.migrator()
+	if err != nil {
+		return err
+	}
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return err
+	}
+	sources := p.ListSources()
+	if len(sources) == 0 {
+		return nil
+	}
+	if want := sources[len(sources)-1].Version; current != want {
+		return fmt.Errorf("database at migration %d, this xerochat needs %d: run xerochat migrate", current, want)
+	}
+	return nil
+}
+
+// Pools are the connection pools, for metrics: the readers' and the
+// writers' (one and the same on PostgreSQL).
+func (db *DB) Pools() (read, write *sql.DB) { return db.sql, db.wsql }
+
+// Lag is the age of the oldest webhook batch not yet processed, 0 when
+// none waits.
+func (db *DB) Lag(ctx context.Context) (time.Duration, error) {
+	var oldest sql.NullInt64
+	if err := db.read().queryRow(ctx, `SELECT MIN(received_at) FROM webhook_batches WHERE done_at = 0`).Scan(&oldest); err != nil {
+		return 0, err
+	}
+	if !oldest.Valid {
+		return 0, nil
+	}
+	return max(0, time.Duration(db.now()-oldest.Int64)*time.Second), nil
+}
