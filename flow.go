@@ -31,6 +31,10 @@ type FlowCampaign struct {
 	CompletionMessage string
 }
 
+// Startable reports whether anything can start the campaign: a keyword or
+// a payload. A campaign without either is stored, but never runs.
+func (fc *FlowCampaign) Startable() bool { return len(fc.Keywords)+len(fc.Payloads) > 0 }
+
 // FlowQuestion is one step of a flow campaign.
 type FlowQuestion struct {
 	ID       int64

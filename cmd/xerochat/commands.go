@@ -23,6 +23,12 @@ func dbPoolFlags(fs *flag.FlagSet, opt *sqlstore.Options) {
 	fs.DurationVar(&opt.ConnMaxIdleTime, "db-idle-time", 0, "close connections idle this long (default 5m)")
 }
 
+// checkPoolFlags refuses pool flags out of range.
+func checkPoolFlags(opt sqlstore.Options) error {
+	return errors.Join(atLeast("db-max-conns", opt.MaxOpenConns, 1), atLeast("db-max-idle", opt.MaxIdleConns, 0),
+		atLeast("db-idle-time", opt.ConnMaxIdleTime, 0))
+}
+
 // graphFlags adds the Facebook Graph flags, shared by serve and the page
 // commands that call Facebook.
 func graphFlags(fs *flag.FlagSet, baseURL, version *string) {
@@ -32,6 +38,9 @@ func graphFlags(fs *flag.FlagSet, baseURL, version *string) {
 
 // openDB opens and migrates the database of a command.
 func openDB(ctx context.Context, url string) (*sqlstore.DB, error) {
+	if err := sqlstore.CheckURL(url); err != nil {
+		return nil, err
+	}
 	return sqlstore.Open(ctx, url, sqlstore.Options{MaxOpenConns: 4, MaxIdleConns: 1})
 }
 
@@ -68,7 +77,7 @@ func runAdminCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	if !xerochat.ValidEmail(*email) {
-		return fmt.Errorf("--email %q is not a valid e-mail address", *email)
+		return usagef("--email %q is not a valid e-mail address", *email)
 	}
 	db, err := openDB(ctx, *dbURL)
 	if err != nil {
@@ -175,6 +184,9 @@ func runFlowCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("%s: %s", *file, xerochat.ErrorMessage(err))
 	}
+	if !fc.Startable() {
+		fmt.Fprintf(stderr, "xerochat: warning: %s has no trigger (triggers.keywords or triggers.payloads): nobody can start this flow in Messenger\n", *file)
+	}
 	id, err := db.CreateFlowCampaign(ctx, fc)
 	if err != nil {
 		return err
@@ -185,16 +197,12 @@ func runFlowCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 func runDBCopy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("db copy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: xerochat db copy --from URL --to URL [--overwrite]\n\n"+
-			"Copies every record from one database to another, keeping ids, e.g. from the SQLite\n"+
-			"file to PostgreSQL when moving to production (or back). The source must exist and be\n"+
-			"at this xerochat's migration; it is opened read-only. The target is migrated first\n"+
-			"and must be empty unless --overwrite is given. Stop the servers writing to the source\n"+
-			"first: records written during the copy may be missed.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "Usage: xerochat db copy --from URL --to URL [--overwrite]\n\n"+
+		"Copies every record from one database to another, keeping ids, e.g. from the SQLite\n"+
+		"file to PostgreSQL when moving to production (or back). The source must exist and be\n"+
+		"at this xerochat's migration; it is opened read-only. The target is migrated first\n"+
+		"and must be empty unless --overwrite is given. Stop the servers writing to the source\n"+
+		"first: records written during the copy may be missed.\n")
 	from := fs.String("from", "", "source database URL or SQLite path (required)")
 	to := fs.String("to", "", "target database URL or SQLite path (required)")
 	overwrite := fs.Bool("overwrite", false, "replace the records of a non-empty target")
@@ -202,8 +210,11 @@ func runDBCopy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args, "from", "to"); err != nil {
 		return err
 	}
+	if err := atLeast("batch", *batch, 1); err != nil {
+		return err
+	}
 	if *from == *to {
-		return errors.New("--from and --to name the same database")
+		return usagef("--from and --to name the same database")
 	}
 	// The source is only read: opening it must neither create a mistyped
 	// file (an empty source would wipe the target under --overwrite) nor

@@ -191,6 +191,15 @@ func TestCLIFlowCreate(t *testing.T) {
 	if r := ts.Get("get_flow_campaigns", xerochattest.Vals("api_key", m.Key)); strings.TrimSpace(string(r.Body)) != `[{"id":"`+id+`","flow_name":"Survey"}]` {
 		t.Errorf("get_flow_campaigns: %s", r.Body)
 	}
+	// A flow no one can start is stored, with a warning saying so.
+	res := runCommand(t, "flow", "create", "--db", db, "--email", m.Email, "--page-id", m.PageID,
+		"--file", flowFile(t, `{"flow_name": "Orphan", "questions": [{"question": "Q?"}]}`))
+	if res.code != 0 || !strings.Contains(res.stderr, "has no trigger") {
+		t.Errorf("a flow without trigger: want exit 0 and a warning; got %s", res)
+	}
+	if res := runCommand(t, "flow", "create", "--db", db, "--email", m.Email, "--page-id", m.PageID, "--file", flowFile(t, readmeFlow)); strings.Contains(res.stderr, "warning") {
+		t.Errorf("a flow with triggers warned: %s", res)
+	}
 
 	options := func(n int, o string) string {
 		var list []string

@@ -72,10 +72,64 @@ func TestCLIBadUsage(t *testing.T) {
 		{"bad time zone", "timezone", []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--timezone", "Mars/Base"}},
 		{"copy onto itself", "same", []string{"db", "copy", "--from", db, "--to", db}},
 		{"copy without target", "--to", []string{"db", "copy", "--from", db}},
+		{"a MySQL URL", `unsupported scheme "mysql"`, []string{"migrate", "--db", "mysql://root@localhost/x"}},
+		{"a file: URL", "file: URLs are not read", []string{"migrate", "--db", "file:" + db}},
+		{"a missing folder", "does not exist", []string{"migrate", "--db", filepath.Join(filepath.Dir(db), "nope", "x.db")}},
+		{"a folder no one may write", "not writable", []string{"migrate", "--db", "/proc/self/x.db"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			mustFail(t, c.want, c.args...)
 		})
+	}
+}
+
+// TestCLIExitStatus checks the rule --help states: 2 for a wrong command
+// line, 1 for a command that failed; and that an error is reported once, on
+// one line, without the usage text around it.
+func TestCLIExitStatus(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "x.db")
+	mustRun(t, "migrate", "--db", db)
+	for _, c := range []struct {
+		name string
+		code int
+		args []string
+	}{
+		{"unknown command", 2, []string{"frobnicate"}},
+		{"unknown flag", 2, []string{"migrate", "--db", db, "--nope"}},
+		{"negative workers", 2, []string{"serve", "--db", db, "--workers", "-3"}},
+		{"zero job lease", 2, []string{"serve", "--db", db, "--job-lease", "0s"}},
+		{"no connections", 2, []string{"serve", "--db", db, "--db-max-conns", "0"}},
+		{"negative retention", 2, []string{"serve", "--db", db, "--retention", "-1h"}},
+		{"zero copy batch", 2, []string{"db", "copy", "--from", db, "--to", db + "2", "--batch", "0"}},
+		{"bad page id", 2, []string{"page", "connect", "--db", db, "--email", "a@example.com", "--page-id", "x1", "--page-name", "P", "--access-token", "t"}},
+		{"unknown user", 1, []string{"user", "apikey", "--db", db, "--email", "ghost@example.com"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			res := runCommand(t, c.args...)
+			if res.code != c.code {
+				t.Fatalf("exit %d, want %d: %s", res.code, c.code, res)
+			}
+			lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], "xerochat: ") {
+				t.Fatalf("want the reason once, on one line; got %s", res)
+			}
+		})
+	}
+	// admin create for a taken e-mail prints no password for an account it
+	// did not create.
+	mustRun(t, "admin", "create", "--db", db, "--email", "ops@example.com", "--name", "Ops")
+	if res := runCommand(t, "admin", "create", "--db", db, "--email", "ops@example.com", "--name", "Ops"); res.code != 1 ||
+		strings.Contains(res.stdout, "password") {
+		t.Errorf("admin create for a taken e-mail: want exit 1 and no password printed; got %s", res)
+	}
+	// The groups of commands answer their own help.
+	for _, group := range []string{"admin", "user", "page", "flow", "db"} {
+		res := runCommand(t, group, "--help")
+		if res.code != 0 || !strings.Contains(res.stdout, "xerochat "+group+" ") {
+			t.Errorf("%s --help: %s", group, res)
+		}
 	}
 }

@@ -37,7 +37,7 @@ func runPageConnect(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	if !isDigits(*pageID) {
-		return fmt.Errorf("--page-id %q: a Facebook page id is a number", *pageID)
+		return usagef("--page-id %q: a Facebook page id is a number", *pageID)
 	}
 	pageToken, err := readPageToken(*token)
 	if err != nil {
@@ -85,7 +85,7 @@ func runPageSyncLabels(ctx context.Context, args []string, stdout, stderr io.Wri
 		return err
 	}
 	if !isDigits(*pageID) {
-		return fmt.Errorf("--page-id %q: a Facebook page id is a number", *pageID)
+		return usagef("--page-id %q: a Facebook page id is a number", *pageID)
 	}
 	db, u, err := openForUser(ctx, *dbURL, *email)
 	if err != nil {
@@ -120,7 +120,7 @@ func readPageToken(flagValue string) (string, error) {
 	}
 	token = strings.TrimSpace(token)
 	if token == "" {
-		return "", errors.New("no page access token: give --access-token, set XEROCHAT_PAGE_TOKEN, or pipe it with --access-token -")
+		return "", usagef("no page access token: give --access-token, set XEROCHAT_PAGE_TOKEN, or pipe it with --access-token -")
 	}
 	return token, nil
 }

@@ -114,6 +114,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Out == nil {
 		m.Out = io.Discard
 	}
+	if err := sqlstore.CheckURL(m.Config.DB); err != nil {
+		return err
+	}
 	db, err := sqlstore.Open(ctx, m.Config.DB, m.Config.DBOptions)
 	if err != nil {
 		return err
@@ -163,7 +166,7 @@ func (m *Main) start(ctx context.Context) error {
 	}
 	proxies, err := httpserver.ParseProxies(m.Config.TrustedProxies)
 	if err != nil {
-		return fmt.Errorf("--trusted-proxies: %w", err)
+		return usageError{fmt.Errorf("--trusted-proxies: %w", err)}
 	}
 	// Listen before the first admin is made, so the printed URLs are real.
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
@@ -374,6 +377,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := errors.Join(atLeast("workers", cfg.Workers, 0), atLeast("job-lease", cfg.JobLease, time.Second),
+		atLeast("retention", cfg.Retention, 0), checkPoolFlags(cfg.DBOptions)); err != nil {
+		return err
+	}
+	if _, err := time.LoadLocation(cfg.Timezone); err != nil {
+		return usagef("--timezone %q: not a time zone (use e.g. UTC or Europe/Berlin)", cfg.Timezone)
+	}
 	cfg.DB = *db
 	cfg.TLS.ACMEDomains = splitList(*acmeDomains)
 	m := &Main{Config: cfg, Out: stdout}
@@ -383,7 +393,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "json":
 		m.Logger = slog.New(httpserver.LogHandler(slog.NewJSONHandler(stderr, nil)))
 	default:
-		return fmt.Errorf("--log-format %q: use text or json", *logFormat)
+		return usagef("--log-format %q: use text or json", *logFormat)
 	}
 	if err := m.Run(ctx); err != nil {
 		return err

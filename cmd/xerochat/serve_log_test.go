@@ -23,7 +23,7 @@ func TestServeLogsOneLinePerRequest(t *testing.T) {
 	p.stop(t) // the log is complete, and no longer written to
 	logs := p.stderr.String()
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`(?m)^time=\S+ level=INFO msg=http method=GET path=/api/get_all_packages status=200 bytes=\d+ ms=[0-9.]+ remote=127\.0\.0\.1:\d+$`),
+		regexp.MustCompile(`(?m)^time=\S+ level=INFO msg=http method=GET path=/api/get_all_packages status=200 bytes=\d+ ms=[0-9.]+ remote=127\.0\.0\.1:\d+ request_id=[0-9a-f]{16}$`),
 		regexp.MustCompile(`(?m)^time=\S+ level=INFO msg=http method=GET path=/api/no_such_endpoint status=404 `),
 	} {
 		if got := len(want.FindAllString(logs, -1)); got != 1 {

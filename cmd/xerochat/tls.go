@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -35,11 +34,11 @@ func (c TLSConfig) enabled() bool { return c.CertFile != "" || len(c.ACMEDomains
 func (c TLSConfig) check() error {
 	switch {
 	case (c.CertFile == "") != (c.KeyFile == ""):
-		return errors.New("--tls-cert and --tls-key go together")
+		return usagef("--tls-cert and --tls-key go together")
 	case c.CertFile != "" && len(c.ACMEDomains) > 0:
-		return errors.New("use either --tls-cert/--tls-key or --acme-domain, not both")
+		return usagef("use either --tls-cert/--tls-key or --acme-domain, not both")
 	case len(c.ACMEDomains) > 0 && c.ACMECache == "":
-		return errors.New("--acme-domain needs --acme-cache, a folder to keep the certificates in")
+		return usagef("--acme-domain needs --acme-cache, a folder to keep the certificates in")
 	}
 	return nil
 }

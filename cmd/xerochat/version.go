@@ -75,11 +75,8 @@ func (bi buildInfo) String() string {
 func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	// No --db: the version needs no database.
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: xerochat version (or xerochat --version)\n\n"+
-			"Prints the version of this binary, the commit it was built from and the Go version.\n")
-	}
+	setUsage(fs, stderr, "Usage: xerochat version (or xerochat --version)\n\n"+
+		"Prints the version of this binary, the commit it was built from and the Go version.\n")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
