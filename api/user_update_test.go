@@ -1,9 +1,12 @@
-package main
+package api_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
 // TestUserUpdateCheckOrder sends update_user requests that break several
@@ -11,11 +14,7 @@ import (
 // nothing changes.
 func TestUserUpdateCheckOrder(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	m := ts.newMember("member@example.com", "")
-	gone := userCreate(ts, "gone@example.com")
-	userExec(ts, fmt.Sprintf("UPDATE users SET deleted = 1 WHERE id = %d", gone))
-	userExec(ts, "INSERT INTO packages (id, name, deleted) VALUES (7, 'Old', 1)")
+	ts, m, gone := checkOrderServer(t)
 	id := fmt.Sprint(m.ID)
 	cases := []struct {
 		name   string
@@ -23,26 +22,26 @@ func TestUserUpdateCheckOrder(t *testing.T) {
 		params []string
 		msg    string
 	}{
-		{"no id, no key", "", nil, userMsgNoPathID},
-		{"no id, trailing slash, no key", "/", nil, userMsgNoPathID},
-		{"no id, unknown key", "", []string{"api_key", "nope", "name", "X"}, userMsgNoPathID},
-		{"no id, member key", "", []string{"api_key", m.Key, "name", "X"}, userMsgNoPathID},
-		{"no id, admin key", "", []string{"api_key", "ADMIN", "name", "X"}, userMsgNoPathID},
-		{"no key", "/" + id, []string{"name", "X"}, userMsgKeyRequired},
-		{"no key, no field, unknown user", "/999", nil, userMsgKeyRequired},
-		{"unknown key", "/" + id, []string{"api_key", "nope", "name", "X"}, userMsgKeyInvalid},
-		{"member key on itself", "/" + id, []string{"api_key", m.Key, "name", "X"}, userMsgKeyInvalid},
-		{"no field", "/" + id, []string{"api_key", "ADMIN"}, userMsgNoField},
-		{"blank fields", "/" + id, []string{"api_key", "ADMIN", "name", " ", "mobile", ""}, userMsgNoField},
-		{"only fields update cannot change", "/" + id, []string{"api_key", "ADMIN", "email", "x@example.com", "password", "p"}, userMsgNoField},
-		{"no field, unknown user", "/999", []string{"api_key", "ADMIN"}, userMsgNoField},
-		{"bad date", "/" + id, []string{"api_key", "ADMIN", "expired_date", "2030-02-30"}, userMsgBadDate},
-		{"bad date, unknown user", "/999", []string{"api_key", "ADMIN", "expired_date", "tomorrow"}, userMsgBadDate},
-		{"bad date before unknown package", "/" + id, []string{"api_key", "ADMIN", "expired_date", "x", "package_id", "99"}, userMsgBadDate},
-		{"unknown package", "/" + id, []string{"api_key", "ADMIN", "package_id", "99"}, userMsgNoPackage},
-		{"deleted package", "/" + id, []string{"api_key", "ADMIN", "package_id", "7"}, userMsgNoPackage},
-		{"package not a number", "/" + id, []string{"api_key", "ADMIN", "package_id", "one"}, userMsgNoPackage},
-		{"unknown package, unknown user", "/999", []string{"api_key", "ADMIN", "package_id", "99"}, userMsgNoPackage},
+		{"no id, no key", "", nil, xerochat.MsgUserIDInPath},
+		{"no id, trailing slash, no key", "/", nil, xerochat.MsgUserIDInPath},
+		{"no id, unknown key", "", []string{"api_key", "nope", "name", "X"}, xerochat.MsgUserIDInPath},
+		{"no id, member key", "", []string{"api_key", m.Key, "name", "X"}, xerochat.MsgUserIDInPath},
+		{"no id, admin key", "", []string{"api_key", "ADMIN", "name", "X"}, xerochat.MsgUserIDInPath},
+		{"no key", "/" + id, []string{"name", "X"}, xerochat.MsgKeyRequired},
+		{"no key, no field, unknown user", "/999", nil, xerochat.MsgKeyRequired},
+		{"unknown key", "/" + id, []string{"api_key", "nope", "name", "X"}, xerochat.MsgKeyInvalid},
+		{"member key on itself", "/" + id, []string{"api_key", m.Key, "name", "X"}, xerochat.MsgKeyInvalid},
+		{"no field", "/" + id, []string{"api_key", "ADMIN"}, xerochat.MsgUserNoUpdate},
+		{"blank fields", "/" + id, []string{"api_key", "ADMIN", "name", " ", "mobile", ""}, xerochat.MsgUserNoUpdate},
+		{"only fields update cannot change", "/" + id, []string{"api_key", "ADMIN", "email", "x@example.com", "password", "p"}, xerochat.MsgUserNoUpdate},
+		{"no field, unknown user", "/999", []string{"api_key", "ADMIN"}, xerochat.MsgUserNoUpdate},
+		{"bad date", "/" + id, []string{"api_key", "ADMIN", "expired_date", "2030-02-30"}, xerochat.MsgUserExpiryBad},
+		{"bad date, unknown user", "/999", []string{"api_key", "ADMIN", "expired_date", "tomorrow"}, xerochat.MsgUserExpiryBad},
+		{"bad date before unknown package", "/" + id, []string{"api_key", "ADMIN", "expired_date", "x", "package_id", "99"}, xerochat.MsgUserExpiryBad},
+		{"unknown package", "/" + id, []string{"api_key", "ADMIN", "package_id", "99"}, xerochat.MsgPackageNotFound},
+		{"deleted package", "/" + id, []string{"api_key", "ADMIN", "package_id", "7"}, xerochat.MsgPackageNotFound},
+		{"package not a number", "/" + id, []string{"api_key", "ADMIN", "package_id", "one"}, xerochat.MsgPackageNotFound},
+		{"unknown package, unknown user", "/999", []string{"api_key", "ADMIN", "package_id", "99"}, xerochat.MsgPackageNotFound},
 		{"unknown user", "/999", []string{"api_key", "ADMIN", "name", "X"}, "User not found with the ID: 999"},
 		{"unknown user, trailing slash", "/999/", []string{"api_key", "ADMIN", "name", "X"}, "User not found with the ID: 999"},
 		{"deleted user", "/" + fmt.Sprint(gone), []string{"api_key", "ADMIN", "name", "X"}, "User not found with the ID: " + fmt.Sprint(gone)},
@@ -54,14 +53,15 @@ func TestUserUpdateCheckOrder(t *testing.T) {
 				continue // without an id this is the create endpoint
 			}
 			t.Run(endpoint+"/"+tc.name, func(t *testing.T) {
+				ts := ts.For(t)
 				params := vals(tc.params...)
 				if params.Get("api_key") == "ADMIN" {
 					params.Set("api_key", ts.AdminKey)
 				}
-				before := ts.snapshot()
-				userWantError(t, ts.post(endpoint+tc.path, params), tc.msg)
-				userWantError(t, ts.get(endpoint+tc.path, params), tc.msg)
-				if after := ts.snapshot(); after != before {
+				before := ts.Snapshot()
+				wantError(t, ts.Post(endpoint+tc.path, params), tc.msg)
+				wantError(t, ts.Get(endpoint+tc.path, params), tc.msg)
+				if after := ts.Snapshot(); after != before {
 					t.Errorf("a rejected update changed the database:\nbefore %s\nafter  %s", before, after)
 				}
 			})
@@ -72,16 +72,17 @@ func TestUserUpdateCheckOrder(t *testing.T) {
 // TestUserUpdateStatusValues accepts only 0 and 1 as status.
 func TestUserUpdateStatusValues(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	id := fmt.Sprint(userCreate(ts, "ann@example.com"))
+	ts := xerochattest.NewServer(t)
+	id := fmt.Sprint(createUser(t, ts, "ann@example.com"))
 	for _, status := range []string{"2", "-1", "01", "1.0", "true", "yes", "10"} {
 		t.Run(status, func(t *testing.T) {
-			before := ts.snapshot()
-			res := ts.post("update_user/"+id, vals("api_key", ts.AdminKey, "status", status))
+			ts := ts.For(t)
+			before := ts.Snapshot()
+			res := ts.Post("update_user/"+id, vals("api_key", ts.AdminKey, "status", status))
 			if v := res.JSON(t); v["status"] != "error" || res.Status != 200 || res.Message(t) == "" {
 				t.Errorf("status=%s: HTTP %d %s, want an error message", status, res.Status, res.Body)
 			}
-			if after := ts.snapshot(); after != before {
+			if after := ts.Snapshot(); after != before {
 				t.Errorf("status=%s changed the database", status)
 			}
 		})
@@ -92,9 +93,9 @@ func TestUserUpdateStatusValues(t *testing.T) {
 // reads them back; an update that changes nothing also succeeds.
 func TestUserUpdateSuccess(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	id := userCreate(ts, "ann@example.com", "name", "Ann", "mobile", "111", "address", "Old St")
-	userExec(ts, "INSERT INTO packages (id, name) VALUES (16, 'everything')")
+	ts := xerochattest.NewServer(t)
+	id := createUser(t, ts, "ann@example.com", "name", "Ann", "mobile", "111", "address", "Old St")
+	ts.Exec("INSERT INTO packages (id, name) VALUES (16, 'everything')")
 	path := fmt.Sprint(id)
 	steps := []struct {
 		name string
@@ -118,9 +119,9 @@ func TestUserUpdateSuccess(t *testing.T) {
 			map[string]string{"name": "Ann D", "email": "ann@example.com"}},
 	}
 	for _, step := range steps {
-		res := ts.post(step.path, vals(append([]string{"api_key", ts.AdminKey}, step.kv...)...))
-		userWantBody(t, res, `{"status":"success"}`)
-		info := userInfoOf(ts, id)
+		res := ts.Post(step.path, vals(append([]string{"api_key", ts.AdminKey}, step.kv...)...))
+		wantJSON(t, res, `{"status":"success"}`)
+		info := userInfo(t, ts, id)
 		for k, v := range step.want {
 			if info[k] != v {
 				t.Errorf("%s: %s = %#v, want %q", step.name, k, info[k], v)
@@ -128,9 +129,9 @@ func TestUserUpdateSuccess(t *testing.T) {
 		}
 	}
 	// A JSON body works too, numbers included.
-	res := ts.postJSON("update_user/"+path, map[string]any{"api_key": ts.AdminKey, "status": 0, "package_id": 16})
-	userWantBody(t, res, `{"status":"success"}`)
-	if info := userInfoOf(ts, id); info["status"] != "0" || info["package_id"] != "16" {
+	res := ts.PostJSON("update_user/"+path, map[string]any{"api_key": ts.AdminKey, "status": 0, "package_id": 16})
+	wantJSON(t, res, `{"status":"success"}`)
+	if info := userInfo(t, ts, id); info["status"] != "0" || info["package_id"] != "16" {
 		t.Errorf("after JSON update: %v", info)
 	}
 }
