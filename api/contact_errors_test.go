@@ -1,96 +1,99 @@
-package main
+package api_test
 
 import (
 	"fmt"
 	"net/url"
 	"testing"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
 func TestContactGroupErrors(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	a := ts.newMember("a@example.com", "")
-	g := fmt.Sprint(contactNewGroup(ts, a.Key, "Customers"))
+	ts := xerochattest.NewServer(t)
+	a := ts.NewMember("a@example.com", "")
+	g := fmt.Sprint(newGroup(t, ts, a.Key, "Customers"))
 	const missing = "999999"
 	const (
-		keyRequired = "API Key is required"
-		keyInvalid  = "Either API Key Invalid or Member Validity Expired"
-		absent      = "The contact type ID does not exist"
-		nameMissing = "The contact type name is required"
+		keyRequired = xerochat.MsgKeyRequired
+		keyInvalid  = xerochat.MsgKeyInvalid
+		absent      = xerochat.MsgContactGroupAbsent
+		nameMissing = xerochat.MsgContactGroupNameRequired
 	)
-	contactRejected(t, ts, []contactCase{
-		{"get/no key before no id", "get_contact_group", vals(), keyRequired},
+	wantRejected(t, ts, []rejectCase{
+		{"get/no key before no id", "get_contact_group", url.Values{}, keyRequired},
 		{"get/bad key on own group", "get_contact_group", vals("api_key", "nope", "contact_type_id", g), keyInvalid},
-		{"get/no id", "get_contact_group", vals("api_key", a.Key), "The contact type ID is required"},
-		{"get/blank id", "get_contact_group", vals("api_key", a.Key, "contact_type_id", "  "), "The contact type ID is required"},
+		{"get/no id", "get_contact_group", vals("api_key", a.Key), xerochat.MsgContactGroupIDRequired},
+		{"get/blank id", "get_contact_group", vals("api_key", a.Key, "contact_type_id", "  "), xerochat.MsgContactGroupIDRequired},
 		{"get/missing id", "get_contact_group", vals("api_key", a.Key, "contact_type_id", missing), absent},
 		{"get/non-numeric id", "get_contact_group", vals("api_key", a.Key, "contact_type_id", "abc"), absent},
 
-		{"create/no key before no name", "create_contact_group", vals(), keyRequired},
+		{"create/no key before no name", "create_contact_group", url.Values{}, keyRequired},
 		{"create/bad key", "create_contact_group", vals("api_key", "nope", "name", "X"), keyInvalid},
 		{"create/no name", "create_contact_group", vals("api_key", a.Key), nameMissing},
 		{"create/blank name", "create_contact_group", vals("api_key", a.Key, "name", " \t "), nameMissing},
 
-		{"update/no key before no path id", "update_contact_group", vals(), keyRequired},
+		{"update/no key before no path id", "update_contact_group", url.Values{}, keyRequired},
 		{"update/bad key on own group", "update_contact_group/" + g, vals("api_key", "nope", "name", "X"), keyInvalid},
-		{"update/no path id before no name", "update_contact_group", vals("api_key", a.Key), "Invalid contact type ID provided"},
-		{"update/no path id, trailing slash", "update_contact_group/", vals("api_key", a.Key, "name", "X"), "Invalid contact type ID provided"},
-		{"update/non-numeric path id", "update_contact_group/abc", vals("api_key", a.Key, "name", "X"), "Invalid contact type ID provided"},
+		{"update/no path id before no name", "update_contact_group", vals("api_key", a.Key), xerochat.MsgContactGroupIDBad},
+		{"update/no path id, trailing slash", "update_contact_group/", vals("api_key", a.Key, "name", "X"), xerochat.MsgContactGroupIDBad},
+		{"update/non-numeric path id", "update_contact_group/abc", vals("api_key", a.Key, "name", "X"), xerochat.MsgContactGroupIDBad},
 		{"update/no name before missing id", "update_contact_group/" + missing, vals("api_key", a.Key), nameMissing},
 		{"update/blank name", "update_contact_group/" + g, vals("api_key", a.Key, "name", "   "), nameMissing},
 		{"update/missing id", "update_contact_group/" + missing, vals("api_key", a.Key, "name", "X"), absent},
 		{"update/missing id, trailing slash", "update_contact_group/" + missing + "/", vals("api_key", a.Key, "name", "X"), absent},
 
-		{"delete/no key before no id", "delete_contact_group", vals(), keyRequired},
+		{"delete/no key before no id", "delete_contact_group", url.Values{}, keyRequired},
 		{"delete/bad key on own group", "delete_contact_group", vals("api_key", "nope", "contact_type_id", g), keyInvalid},
-		{"delete/no id", "delete_contact_group", vals("api_key", a.Key), "The contact_type_id field is required"},
-		{"delete/blank id", "delete_contact_group", vals("api_key", a.Key, "contact_type_id", " "), "The contact_type_id field is required"},
+		{"delete/no id", "delete_contact_group", vals("api_key", a.Key), xerochat.MsgContactGroupIDField},
+		{"delete/blank id", "delete_contact_group", vals("api_key", a.Key, "contact_type_id", " "), xerochat.MsgContactGroupIDField},
 		{"delete/missing id", "delete_contact_group", vals("api_key", a.Key, "contact_type_id", missing), absent},
 	})
 }
 
 func TestContactGetDeleteErrors(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	a := ts.newMember("a@example.com", "")
-	c := fmt.Sprint(contactNew(ts, a.Key, contactNewGroup(ts, a.Key, "G"), "email", "c@example.com"))
-	const absent = "The contact ID does not exist"
-	contactRejected(t, ts, []contactCase{
-		{"get/no key before no id", "get_contact", vals(), "API Key is required"},
-		{"get/bad key on own contact", "get_contact", vals("api_key", "nope", "contact_id", c), "Either API Key Invalid or Member Validity Expired"},
-		{"get/no id", "get_contact", vals("api_key", a.Key), "The contact_id field is required"},
-		{"get/blank id", "get_contact", vals("api_key", a.Key, "contact_id", "  "), "The contact_id field is required"},
+	ts := xerochattest.NewServer(t)
+	a := ts.NewMember("a@example.com", "")
+	c := fmt.Sprint(newContact(t, ts, a.Key, newGroup(t, ts, a.Key, "G"), "email", "c@example.com"))
+	const absent = xerochat.MsgContactNotFound
+	wantRejected(t, ts, []rejectCase{
+		{"get/no key before no id", "get_contact", url.Values{}, xerochat.MsgKeyRequired},
+		{"get/bad key on own contact", "get_contact", vals("api_key", "nope", "contact_id", c), xerochat.MsgKeyInvalid},
+		{"get/no id", "get_contact", vals("api_key", a.Key), xerochat.MsgContactIDField},
+		{"get/blank id", "get_contact", vals("api_key", a.Key, "contact_id", "  "), xerochat.MsgContactIDField},
 		{"get/missing id", "get_contact", vals("api_key", a.Key, "contact_id", "999999"), absent},
 		{"get/non-numeric id", "get_contact", vals("api_key", a.Key, "contact_id", "x1"), absent},
-		{"delete/no key before no id", "delete_contact", vals(), "API Key is required"},
-		{"delete/bad key on own contact", "delete_contact", vals("api_key", "nope", "contact_id", c), "Either API Key Invalid or Member Validity Expired"},
-		{"delete/no id", "delete_contact", vals("api_key", a.Key), "The contact_id field is required"},
+		{"delete/no key before no id", "delete_contact", url.Values{}, xerochat.MsgKeyRequired},
+		{"delete/bad key on own contact", "delete_contact", vals("api_key", "nope", "contact_id", c), xerochat.MsgKeyInvalid},
+		{"delete/no id", "delete_contact", vals("api_key", a.Key), xerochat.MsgContactIDField},
 		{"delete/missing id", "delete_contact", vals("api_key", a.Key, "contact_id", "999999"), absent},
 	})
 }
 
 func TestContactCreateErrors(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	a := ts.newMember("a@example.com", "")
-	b := ts.newMember("b@example.com", "")
-	g := fmt.Sprint(contactNewGroup(ts, a.Key, "G"))
-	bg := fmt.Sprint(contactNewGroup(ts, b.Key, "B's"))
-	contactNew(ts, a.Key, contactNewGroup(ts, a.Key, "Other"), "email", "taken@example.com", "phone_number", "111")
+	ts := xerochattest.NewServer(t)
+	a := ts.NewMember("a@example.com", "")
+	b := ts.NewMember("b@example.com", "")
+	g := fmt.Sprint(newGroup(t, ts, a.Key, "G"))
+	bg := fmt.Sprint(newGroup(t, ts, b.Key, "B's"))
+	newContact(t, ts, a.Key, newGroup(t, ts, a.Key, "Other"), "email", "taken@example.com", "phone_number", "111")
 	const (
-		denied     = "You can NOT add the contact to the specified contact group"
-		required   = "The email or phone_number is required"
-		badEmail   = "Please provide a valid email address"
-		emailTaken = "Please try with different email address"
-		phoneTaken = "Please try with different phone_number"
+		denied     = xerochat.MsgContactGroupDenied
+		required   = xerochat.MsgContactEmailOrPhone
+		badEmail   = xerochat.MsgContactEmailBad
+		emailTaken = xerochat.MsgContactEmailTaken
+		phoneTaken = xerochat.MsgContactPhoneTaken
 	)
 	p := func(kv ...string) url.Values { return vals(append([]string{"api_key", a.Key}, kv...)...) }
-	contactRejected(t, ts, []contactCase{
-		{"no key before everything", "create_contact", vals("email", "bad"), "API Key is required"},
+	wantRejected(t, ts, []rejectCase{
+		{"no key before everything", "create_contact", vals("email", "bad"), xerochat.MsgKeyRequired},
 		{"bad key before valid data", "create_contact", vals("api_key", "nope", "contact_type_id", g, "email", "new@example.com"),
-			"Either API Key Invalid or Member Validity Expired"},
-		{"no group before bad email", "create_contact", p("email", "bad"), "The contact_type_id is required"},
-		{"blank group", "create_contact", p("contact_type_id", " ", "email", "new@example.com"), "The contact_type_id is required"},
+			xerochat.MsgKeyInvalid},
+		{"no group before bad email", "create_contact", p("email", "bad"), xerochat.MsgContactGroupRequired},
+		{"blank group", "create_contact", p("contact_type_id", " ", "email", "new@example.com"), xerochat.MsgContactGroupRequired},
 		{"missing group before no email", "create_contact", p("contact_type_id", "999999"), denied},
 		{"non-numeric group", "create_contact", p("contact_type_id", "abc", "email", "new@example.com"), denied},
 		{"other member's group", "create_contact", p("contact_type_id", bg, "email", "new@example.com"), denied},
@@ -107,26 +110,26 @@ func TestContactCreateErrors(t *testing.T) {
 
 func TestContactUpdateErrors(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t)
-	a := ts.newMember("a@example.com", "")
-	g := contactNewGroup(ts, a.Key, "G")
-	full := fmt.Sprint(contactNew(ts, a.Key, g, "email", "a1@example.com", "phone_number", "111"))
-	emailOnly := fmt.Sprint(contactNew(ts, a.Key, g, "email", "a2@example.com"))
-	phoneOnly := fmt.Sprint(contactNew(ts, a.Key, g, "phone_number", "333"))
+	ts := xerochattest.NewServer(t)
+	a := ts.NewMember("a@example.com", "")
+	g := newGroup(t, ts, a.Key, "G")
+	full := fmt.Sprint(newContact(t, ts, a.Key, g, "email", "a1@example.com", "phone_number", "111"))
+	emailOnly := fmt.Sprint(newContact(t, ts, a.Key, g, "email", "a2@example.com"))
+	phoneOnly := fmt.Sprint(newContact(t, ts, a.Key, g, "phone_number", "333"))
 	const (
-		required    = "The contact ID is required"
-		absent      = "The contact ID does not exist"
-		noField     = "You should at least provide value for first name or last name or email or phone number"
-		emailFixed  = "The email can not be changed once added"
-		phoneFixed  = "The phone_number can not be changed once added"
-		emailTaken  = "Please try with different email address"
-		phoneTaken  = "Please try with different phone_number"
-		invalidMail = "Please provide a valid email address"
+		required    = xerochat.MsgContactIDRequired
+		absent      = xerochat.MsgContactNotFound
+		noField     = xerochat.MsgContactNoUpdate
+		emailFixed  = xerochat.MsgContactEmailFixed
+		phoneFixed  = xerochat.MsgContactPhoneFixed
+		emailTaken  = xerochat.MsgContactEmailTaken
+		phoneTaken  = xerochat.MsgContactPhoneTaken
+		invalidMail = xerochat.MsgContactEmailBad
 	)
 	p := func(kv ...string) url.Values { return vals(append([]string{"api_key", a.Key}, kv...)...) }
-	contactRejected(t, ts, []contactCase{
-		{"no key before no path id", "update_contact", vals("first_name", "X"), "API Key is required"},
-		{"bad key on own contact", "update_contact/" + full, vals("api_key", "nope", "first_name", "X"), "Either API Key Invalid or Member Validity Expired"},
+	wantRejected(t, ts, []rejectCase{
+		{"no key before no path id", "update_contact", vals("first_name", "X"), xerochat.MsgKeyRequired},
+		{"bad key on own contact", "update_contact/" + full, vals("api_key", "nope", "first_name", "X"), xerochat.MsgKeyInvalid},
 		{"no path id before no field", "update_contact", p(), required},
 		{"no path id, trailing slash", "update_contact/", p("first_name", "X"), required},
 		{"missing id before no field", "update_contact/999999", p(), absent},

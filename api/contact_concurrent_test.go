@@ -1,4 +1,4 @@
-package main
+package api_test
 
 import (
 	"encoding/json"
@@ -8,13 +8,16 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
-// contactRace sends n concurrent create_contact calls, each with the
+// raceCreates sends n concurrent create_contact calls, each with the
 // parameters make(i) gives, and returns every answer.
-func contactRace(t *testing.T, ts *testServer, n int, params func(i int) url.Values) []response {
+func raceCreates(t *testing.T, ts *xerochattest.Server, n int, params func(i int) url.Values) []xerochattest.Response {
 	t.Helper()
-	answers := make([]response, n)
+	answers := make([]xerochattest.Response, n)
 	errs := make([]error, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -23,14 +26,14 @@ func contactRace(t *testing.T, ts *testServer, n int, params func(i int) url.Val
 		go func() {
 			defer wg.Done()
 			<-start
-			res, err := http.PostForm(ts.URL()+"/api/create_contact", params(i))
+			res, err := http.PostForm(ts.URL+"/api/create_contact", params(i))
 			if err != nil {
 				errs[i] = err
 				return
 			}
 			defer res.Body.Close()
 			body, err := io.ReadAll(res.Body)
-			answers[i], errs[i] = response{Status: res.StatusCode, Header: res.Header, Body: body}, err
+			answers[i], errs[i] = xerochattest.Response{Status: res.StatusCode, Header: res.Header, Body: body}, err
 		}()
 	}
 	close(start)
@@ -57,19 +60,19 @@ func TestContactCreateConcurrent(t *testing.T) {
 				return fmt.Sprintf("Race%d@Example.com", round)
 			}
 			return fmt.Sprintf("race%d@example.com", round)
-		}, "Please try with different email address"},
-		{"same phone", "phone_number", func(round, _ int) string { return fmt.Sprint("+1555010", round) }, "Please try with different phone_number"},
+		}, xerochat.MsgContactEmailTaken},
+		{"same phone", "phone_number", func(round, _ int) string { return fmt.Sprint("+1555010", round) }, xerochat.MsgContactPhoneTaken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ts := startServer(t)
-			a := ts.newMember("a@example.com", "")
-			g := fmt.Sprint(contactNewGroup(ts, a.Key, "G"))
+			ts := xerochattest.NewServer(t)
+			a := ts.NewMember("a@example.com", "")
+			g := fmt.Sprint(newGroup(t, ts, a.Key, "G"))
 			// A lost race is a matter of luck; a few rounds, each on a new
 			// value, make a missing guard show on almost every run.
 			const n, rounds = 50, 4
 			for round := range rounds {
-				answers := contactRace(t, ts, n, func(i int) url.Values {
+				answers := raceCreates(t, ts, n, func(i int) url.Values {
 					return vals("api_key", a.Key, "contact_type_id", g, tc.field, tc.value(round, i), "first_name", fmt.Sprint("caller ", i))
 				})
 				wins := 0
@@ -81,10 +84,10 @@ func TestContactCreateConcurrent(t *testing.T) {
 					}
 					if v["status"] == "success" {
 						wins++
-						contactCreated(t, res, "new_contact_id")
+						created(t, res, "new_contact_id")
 						continue
 					}
-					contactBody(t, res, contactErr(tc.taken))
+					wantError(t, res, tc.taken)
 				}
 				if wins != 1 {
 					t.Errorf("round %d: %d of %d concurrent creates succeeded, want exactly 1", round, wins, n)
