@@ -1,44 +1,22 @@
-package main
+package api_test
 
 import (
 	"bytes"
-	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
-// biRaw sends a POST to /api/<path>?<query> with a raw body and content type.
-func biRaw(t *testing.T, base, path string, query []biKV, ctype string, body []byte) response {
-	t.Helper()
-	q := make([]string, 0, len(query))
-	for _, kv := range query {
-		q = append(q, url.QueryEscape(kv.name)+"="+url.QueryEscape(kv.value))
-	}
-	req, err := http.NewRequest(http.MethodPost, base+"/api/"+path+"?"+strings.Join(q, "&"), bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	return biDo(t, req)
+// multipartOf is a well-formed multipart body of kvs and its boundary.
+func multipartOf(t *testing.T, kvs []pair) ([]byte, string) {
+	body, ctype := multipartBody(t, flat(kvs)...)
+	return body.Bytes(), strings.TrimPrefix(ctype, "multipart/form-data; boundary=")
 }
 
-// biMultipart returns a well-formed multipart body of kvs and its boundary.
-func biMultipart(kvs []biKV) ([]byte, string) {
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	for _, kv := range kvs {
-		w.WriteField(kv.name, kv.value)
-	}
-	w.Close()
-	return buf.Bytes(), w.Boundary()
-}
-
-// biPathEndpoints take an id as a further path segment.
-var biPathEndpoints = map[string]bool{"update_user": true, "create_system_user": true, "update_contact": true, "update_contact_group": true}
+// pathEndpoints take an id as a further path segment.
+var pathEndpoints = map[string]bool{"update_user": true, "create_system_user": true, "update_contact": true, "update_contact_group": true}
 
 // TestBadInputBodies sends malformed bodies to every endpoint, each with a
 // valid request in the query string that a body ignored would let through:
@@ -46,20 +24,20 @@ var biPathEndpoints = map[string]bool{"update_user": true, "create_system_user":
 // over 1 MiB (414) and a path with a further segment (404).
 func TestBadInputBodies(t *testing.T) {
 	t.Parallel()
-	f := biSetup(t)
+	f := newFixture(t)
 	big := bytes.Repeat([]byte("a"), 1<<20+1024)
-	bigPart, bigBoundary := biMultipart([]biKV{{"x", string(big)}})
+	bigPart, bigBoundary := multipartOf(t, []pair{{"x", string(big)}})
 	seen := map[string]bool{}
-	for _, ep := range biEndpoints() {
+	for _, ep := range endpoints() {
 		if seen[ep.name] {
 			continue
 		}
 		seen[ep.name] = true
 		t.Run(ep.name, func(t *testing.T) {
-			defer biUseT(f.ts, t)()
+			f := f.at(t)
 			key := f.m.Key
 			if ep.admin {
-				key = f.ts.AdminKey
+				key = f.s.AdminKey
 			}
 			// A parameter the endpoint reads, to send as an object.
 			read := "api_key"
@@ -69,16 +47,16 @@ func TestBadInputBodies(t *testing.T) {
 			type bodyCase struct {
 				name   string
 				ctype  string
-				body   func(query []biKV) []byte
+				body   func(query []pair) []byte
 				status int  // of the error; 200 when 0
 				ok     bool // the body is odd but valid: the call succeeds
 			}
-			raw := func(s string) func([]biKV) []byte { return func([]biKV) []byte { return []byte(s) } }
+			raw := func(s string) func([]pair) []byte { return func([]pair) []byte { return []byte(s) } }
 			var boundary string
-			multi := func(cut bool) func([]biKV) []byte {
-				return func(query []biKV) []byte {
+			multi := func(cut bool) func([]pair) []byte {
+				return func(query []pair) []byte {
 					var mp []byte
-					mp, boundary = biMultipart(query)
+					mp, boundary = multipartOf(t, query)
 					if cut {
 						mp = mp[:len(mp)*2/3]
 					}
@@ -116,19 +94,19 @@ func TestBadInputBodies(t *testing.T) {
 				if pathID != "" {
 					path += "/" + pathID
 				}
-				query := biKVs(key, base, "", nil)
+				query := pairsFor(key, base, "", nil)
 				body := c.body(query)
 				ctype := c.ctype
 				if strings.HasSuffix(ctype, "boundary=") {
 					ctype += boundary
 				}
-				before := f.ts.snapshot()
-				r := biRaw(t, f.ts.URL(), path, query, ctype, body)
-				biCheck(t, c.name, r, biWant{ok: c.ok, msgs: []string{"*"}, status: c.status}, nil)
+				before := f.s.Snapshot()
+				r := f.s.Send(http.MethodPost, path+"?"+encode(query), ctype, bytes.NewReader(body))
+				checkAnswer(t, c.name, r, answer{ok: c.ok, msgs: []string{"*"}, status: c.status}, nil)
 				if c.ok && ep.writes {
 					continue
 				}
-				if after := f.ts.snapshot(); after != before {
+				if after := f.s.Snapshot(); after != before {
 					t.Errorf("%s changed the database:\nbefore:\n%s\nafter:\n%s", c.name, before, after)
 				}
 			}
@@ -138,38 +116,33 @@ func TestBadInputBodies(t *testing.T) {
 			if pathID != "" {
 				path += "/" + pathID
 			}
-			query := biKVs(key, base, "", nil)
+			query := pairsFor(key, base, "", nil)
 
 			// A query string over 1 MiB, on GET.
-			req := biRequest(t, f.ts.URL(), path, "GET", append(query, biKV{"x", string(big)}))
-			biCheck(t, "query over 1 MiB", biDo(t, req), biWant{msgs: []string{"*"}, status: http.StatusRequestURITooLong}, nil)
+			req := request(t, f.s.URL, path, "GET", append(query, pair{"x", string(big)}))
+			checkAnswer(t, "query over 1 MiB", xerochattest.Do(t, req), answer{msgs: []string{"*"}, status: http.StatusRequestURITooLong}, nil)
 
 			// Methods other than GET, POST and HEAD are 405, and do nothing.
 			for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
-				q := make([]string, 0, len(query))
-				for _, kv := range query {
-					q = append(q, url.QueryEscape(kv.name)+"="+url.QueryEscape(kv.value))
-				}
-				req, _ := http.NewRequest(method, f.ts.URL()+"/api/"+path+"?"+strings.Join(q, "&"), nil)
-				before := f.ts.snapshot()
-				biCheck(t, method, biDo(t, req), biWant{msgs: []string{"*"}, status: http.StatusMethodNotAllowed}, nil)
-				if after := f.ts.snapshot(); after != before {
+				before := f.s.Snapshot()
+				checkAnswer(t, method, f.s.Send(method, path+"?"+encode(query), "", nil), answer{msgs: []string{"*"}, status: http.StatusMethodNotAllowed}, nil)
+				if after := f.s.Snapshot(); after != before {
 					t.Errorf("%s changed the database", method)
 				}
 			}
 
 			// A further path segment is an unknown path.
 			extra := ep.name + "/1"
-			if biPathEndpoints[ep.name] {
+			if pathEndpoints[ep.name] {
 				extra += "/2"
 			}
-			before := f.ts.snapshot()
-			r := biDo(t, biRequest(t, f.ts.URL(), extra, "form", query))
-			biCheck(t, "POST /api/"+extra, r, biWant{msgs: []string{"*"}, status: http.StatusNotFound}, nil)
-			if after := f.ts.snapshot(); after != before {
+			before := f.s.Snapshot()
+			r := xerochattest.Do(t, request(t, f.s.URL, extra, "form", query))
+			checkAnswer(t, "POST /api/"+extra, r, answer{msgs: []string{"*"}, status: http.StatusNotFound}, nil)
+			if after := f.s.Snapshot(); after != before {
 				t.Errorf("/api/%s changed the database", extra)
 			}
-			biAlive(t, f)
+			wantAlive(t, f)
 		})
 	}
 }

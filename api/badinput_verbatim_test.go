@@ -1,17 +1,19 @@
-package main
+package api_test
 
 import (
 	"encoding/json"
-	"net/http"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
-// biVerbatim holds texts a client may store that look like markup or SQL:
+// verbatimTexts holds texts a client may store that look like markup or SQL:
 // they must come back exactly as sent, as JSON strings.
-var biVerbatim = []string{
+var verbatimTexts = []string{
 	`<script>alert("x")</script>`,
 	`'; DROP TABLE users; --`,
 	`1 OR 1=1`,
@@ -24,13 +26,12 @@ var biVerbatim = []string{
 // endpoint that stores text and reads each back unchanged.
 func TestBadInputVerbatimText(t *testing.T) {
 	t.Parallel()
-	f := biSetup(t)
-	ts := f.ts
+	f := newFixture(t)
+	ts := f.s
 	// get reads a JSON object and checks the answer is valid JSON.
 	get := func(t *testing.T, path string, params url.Values) map[string]any {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, ts.URL()+"/api/"+path+"?"+params.Encode(), nil)
-		r := biDo(t, req)
+		r := ts.For(t).Get(path, params)
 		if !json.Valid(r.Body) {
 			t.Fatalf("%s: not JSON: %s", path, r.Body)
 		}
@@ -38,17 +39,11 @@ func TestBadInputVerbatimText(t *testing.T) {
 	}
 	send := func(t *testing.T, path string, params url.Values, transport string) map[string]any {
 		t.Helper()
-		kvs := []biKV{}
-		for _, n := range slices.Sorted(func(yield func(string) bool) {
-			for n := range params {
-				if !yield(n) {
-					return
-				}
-			}
-		}) {
-			kvs = append(kvs, biKV{n, params.Get(n)})
+		kvs := []pair{}
+		for _, n := range slices.Sorted(maps.Keys(params)) {
+			kvs = append(kvs, pair{n, params.Get(n)})
 		}
-		r := biDo(t, biRequest(t, ts.URL(), path, transport, kvs))
+		r := xerochattest.Do(t, request(t, ts.URL, path, transport, kvs))
 		v := r.JSON(t)
 		if v["status"] != "success" {
 			t.Fatalf("%s %s: %s", transport, path, r.Body)
@@ -59,10 +54,10 @@ func TestBadInputVerbatimText(t *testing.T) {
 		n, _ := v[key].(float64)
 		return strconv.FormatInt(int64(n), 10)
 	}
-	for i, text := range biVerbatim {
+	for i, text := range verbatimTexts {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
-			defer biUseT(ts, t)()
-			tr := biTransports[i%len(biTransports)]
+			ts := ts.For(t)
+			tr := transports[i%len(transports)]
 			same := func(what string, got any) {
 				t.Helper()
 				if got != text {
@@ -106,9 +101,9 @@ func TestBadInputVerbatimText(t *testing.T) {
 			labels, _ := get(t, "get_all_labels", vals("api_key", mk, "page_id", f.m.PageID))["label_info"].([]any)
 			found := false
 			for _, l := range labels {
-				if biField(l, "label_id") == id {
+				if field(l, "label_id") == id {
 					found = true
-					same("create_label label_name", biField(l, "label_name"))
+					same("create_label label_name", field(l, "label_name"))
 				}
 			}
 			if !found {
