@@ -1,4 +1,4 @@
-package main
+package api_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/graph/fakegraph"
 	"github.com/xerochat/xerochat/sqlstore"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
 // The API benchmarks run a real server in-process on the run's database
@@ -78,9 +79,9 @@ func benchLoad(b *testing.B, next func(i int64) *http.Request, check func(body s
 	lat.report(b, elapsed)
 }
 
-func benchServer(b *testing.B) (*testServer, *member) {
-	ts := startServerTB(b)
-	m := ts.newMember("bench@example.com", "555000111222333")
+func benchServer(b *testing.B) (*xerochattest.Server, *xerochattest.Member) {
+	ts := xerochattest.NewServer(b)
+	m := ts.NewMember("bench@example.com", "555000111222333")
 	return ts, m
 }
 
@@ -88,11 +89,11 @@ func BenchmarkAPIGetContact(b *testing.B) {
 	ts, m := benchServer(b)
 	ctx := context.Background()
 	group, _ := ts.DB.CreateContactGroup(ctx, m.ID, "G")
-	res := ts.post("create_contact", vals("api_key", m.Key, "contact_type_id", fmt.Sprint(group), "email", "c@example.com"))
+	res := ts.Post("create_contact", vals("api_key", m.Key, "contact_type_id", fmt.Sprint(group), "email", "c@example.com"))
 	if !strings.Contains(string(res.Body), "new_contact_id") {
 		b.Fatalf("create_contact: %s", res.Body)
 	}
-	url := ts.URL() + "/api/get_contact?api_key=" + m.Key + "&contact_id=1"
+	url := ts.URL + "/api/get_contact?api_key=" + m.Key + "&contact_id=1"
 	benchLoad(b, func(int64) *http.Request {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
 		return req
@@ -102,7 +103,7 @@ func BenchmarkAPIGetContact(b *testing.B) {
 func BenchmarkAPICreateContact(b *testing.B) {
 	ts, m := benchServer(b)
 	group, _ := ts.DB.CreateContactGroup(context.Background(), m.ID, "G")
-	url := ts.URL() + "/api/create_contact"
+	url := ts.URL + "/api/create_contact"
 	benchLoad(b, func(i int64) *http.Request {
 		body := fmt.Sprintf("api_key=%s&contact_type_id=%d&email=c%d@example.com&first_name=Bench", m.Key, group, i)
 		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
@@ -113,12 +114,12 @@ func BenchmarkAPICreateContact(b *testing.B) {
 
 // seedCampaign fills a campaign with subscribers × questions answers in a
 // few set-based statements.
-func seedCampaign(b testing.TB, ts *testServer, m *member, subscribers, questions int) int64 {
+func seedCampaign(b testing.TB, ts *xerochattest.Server, m *xerochattest.Member, subscribers, questions int) int64 {
 	qs := make([]string, questions)
 	for i := range qs {
 		qs[i] = fmt.Sprintf("Question number %d?", i+1)
 	}
-	fc := ts.addFlow(m, "Big campaign", qs...)
+	fc := ts.AddFlow(m, "Big campaign", qs...)
 	series := `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) `
 	if ts.DB.Dialect() == sqlstore.Postgres {
 		series = `WITH n(i) AS (SELECT generate_series(1, %d)) `
@@ -152,7 +153,7 @@ func BenchmarkAPIAllSubscriberFlowInfo(b *testing.B) {
 func benchFlowInfo(b *testing.B, subscribers int) {
 	ts, m := benchServer(b)
 	id := seedCampaign(b, ts, m, subscribers, 5)
-	url := fmt.Sprintf("%s/api/get_all_subscriber_flow_info?api_key=%s&flow_campaign_id=%d", ts.URL(), m.Key, id)
+	url := fmt.Sprintf("%s/api/get_all_subscriber_flow_info?api_key=%s&flow_campaign_id=%d", ts.URL, m.Key, id)
 	// The live heap after each collection is what the process really
 	// holds; its peak during the stream, against the level before it, is
 	// the stream's cost. (HeapInuse would also count garbage awaiting GC.)
@@ -202,12 +203,12 @@ func benchFlowInfo(b *testing.B, subscribers int) {
 // other half answer it, so each pair stores an answer and sends two
 // messages. It reports intake and end-to-end events per second.
 func BenchmarkWebhook(b *testing.B) {
-	ts := startServerTB(b)
-	m := ts.newMember("hook@example.com", "555000111222444")
+	ts := xerochattest.NewServer(b)
+	m := ts.NewMember("hook@example.com", "555000111222444")
 	ff := xerochat.FlowFile{FlowName: "Bench", CompletionMessage: "Done"}
 	ff.Triggers.Keywords = []string{"survey"}
 	ff.Questions = []xerochat.FlowFileQuestion{{Question: "Anything to add?"}}
-	ts.createFlow(m, ff)
+	ts.CreateFlow(m, ff)
 	const people, perBatch = 200, 10
 	for i := range people {
 		ts.Fake.AddUser(m.PageID, fmt.Sprint(4000000000000000+i), fakegraph.Profile{FirstName: "P"})
@@ -228,7 +229,7 @@ func BenchmarkWebhook(b *testing.B) {
 			"id": m.PageID, "time": time.Now().UnixMilli(), "messaging": events}}})
 		batches = append(batches, body)
 	}
-	url := ts.URL() + "/webhook"
+	url := ts.URL + "/webhook"
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
@@ -241,7 +242,7 @@ func BenchmarkWebhook(b *testing.B) {
 					return
 				}
 				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(string(batches[i])))
-				req.Header.Set("X-Hub-Signature-256", fakegraph.Signature(testAppSecret, batches[i]))
+				req.Header.Set("X-Hub-Signature-256", fakegraph.Signature(xerochattest.AppSecret, batches[i]))
 				res, err := http.DefaultClient.Do(req)
 				if err != nil || res.StatusCode != 200 {
 					b.Errorf("webhook: %v %v", err, res)
