@@ -69,14 +69,18 @@ func jsonTokens(t testing.TB, raw []byte) []string {
 	}
 }
 
-// wantJSON fails unless the answer is HTTP 200 and its JSON is want: the
-// same keys in the same order, the same values and JSON types. A string
-// anyTime in want matches any datetime.
+// wantJSON fails unless the answer is HTTP 200, compact JSON, and want: the
+// same keys in the same order, the same values and JSON types (escapes
+// aside). A string anyTime in want matches any datetime.
 func wantJSON(t testing.TB, res xerochattest.Response, want string) {
 	t.Helper()
 	if res.Status != http.StatusOK {
 		t.Errorf("HTTP %d, want 200; body %s", res.Status, res.Body)
 		return
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, res.Body); err != nil || compact.String() != strings.TrimSuffix(string(res.Body), "\n") {
+		t.Errorf("answer is not compact JSON with one trailing newline at most: %s", res.Body)
 	}
 	got, exp := jsonTokens(t, res.Body), jsonTokens(t, []byte(want))
 	same := len(got) == len(exp)
