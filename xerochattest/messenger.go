@@ -97,12 +97,7 @@ func ExpectAnswers(tb testing.TB, base, key string, campaignID int64, psid strin
 // the member's subscribers; a subscriber that is not found fails the test.
 func (s *Server) SubscriberInfo(m *Member, psid string) map[string]any {
 	s.tb.Helper()
-	res := s.Get("subscriber_information", Vals("api_key", m.Key, "subscriber_id", psid))
-	info, ok := res.JSON(s.tb)["subscriber_info"].(map[string]any)
-	if !ok {
-		s.tb.Fatalf("subscriber_information for %s: %s", psid, res.Body)
-	}
-	return info
+	return s.SubscriberInfoOf(m.Key, psid, "")
 }
 
 // Count runs a COUNT query (no parameters: the placeholder syntax differs
