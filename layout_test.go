@@ -18,7 +18,8 @@ const module = "github.com/xerochat/xerochat"
 var allowedImports = map[string][]string{
 	"":                      {},
 	"app":                   {""},
-	"api":                   {"", "app", "httpserver"},
+	"api":                   {"", "app", "docs", "httpserver"},
+	"docs":                  {},
 	"metrics":               {""},
 	"httpserver":            {""},
 	"messenger":             {"", "httpserver"},

@@ -52,6 +52,7 @@ const (
 	MsgContactGroupIDField      = "The contact_type_id field is required"
 	MsgContactGroupIDBad        = "Invalid contact type ID provided"
 	MsgContactGroupAbsent       = "The contact type ID does not exist"
+	MsgContactGroupNoPermission = "You don NOT have permission to update contact group"
 	MsgContactGroupDenied       = "You can NOT add the contact to the specified contact group"
 	MsgContactGroupDeleted      = "The contact type ID (%d) has been deleted"
 	MsgContactGroupRequired     = "The contact_type_id is required"

@@ -34,8 +34,10 @@ type User struct {
 	AddDate     time.Time
 	LastLoginAt time.Time
 	LastLoginIP string
-	// ExpiredDate is the last day of a member's validity as YYYY-MM-DD, or ""
-	// when none was set. It is a calendar date of the server's time zone.
+	// ExpiredDate is the last day of a member's validity as YYYY-MM-DD,
+	// optionally followed by " HH:MM:SS" as the original accepted it (kept
+	// as given), or "" when none was set. It is a calendar date of the
+	// server's time zone; the member is valid through the whole of that day.
 	ExpiredDate string
 	PackageID   int64
 }
@@ -53,7 +55,13 @@ func (u *User) CanUseAPI(now time.Time) bool {
 	if u.IsAdmin() || u.ExpiredDate == "" {
 		return true
 	}
-	return now.Format(DateLayout) <= u.ExpiredDate
+	return now.Format(DateLayout) <= u.ExpiryDay()
+}
+
+// ExpiryDay is the day part of ExpiredDate (YYYY-MM-DD), "" when none.
+func (u *User) ExpiryDay() string {
+	day, _, _ := strings.Cut(u.ExpiredDate, " ")
+	return day
 }
 
 // UserFilter selects users by id and/or e-mail; zero values are ignored.
@@ -95,7 +103,7 @@ func (u NewUser) Validate() error {
 		return &Error{Code: EINVALID, Message: MsgUserEmailBad}
 	case len(u.Password) > MaxPasswordBytes:
 		return &Error{Code: EINVALID, Message: MsgUserPasswordTooLong}
-	case u.ExpiredDate != "" && !ValidDate(u.ExpiredDate):
+	case u.ExpiredDate != "" && !ValidExpiry(u.ExpiredDate):
 		return &Error{Code: EINVALID, Message: MsgUserExpiryBad}
 	}
 	return nil
@@ -167,6 +175,19 @@ func ValidEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
 	domain := s[at+1:]
 	return at > 0 && strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".") && !strings.HasPrefix(domain, ".")
+}
+
+// ExpiryLayout is the layout of an expired_date given with a time.
+const ExpiryLayout = "2006-01-02 15:04:05"
+
+// ValidExpiry reports whether s is an expired_date the original accepted:
+// a date as YYYY-MM-DD, optionally followed by " HH:MM:SS".
+func ValidExpiry(s string) bool {
+	if ValidDate(s) {
+		return true
+	}
+	_, err := time.Parse(ExpiryLayout, s)
+	return err == nil
 }
 
 // ValidDate reports whether s is a real calendar date as YYYY-MM-DD.

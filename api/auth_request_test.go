@@ -103,14 +103,14 @@ func TestRequestMethods(t *testing.T) {
 	}
 }
 
-// TestRequestUnknownPaths: unknown endpoints, and extra path segments, are
+// TestRequestUnknownPaths: unknown endpoints, and two extra path segments, are
 // 404 with the JSON error body, whatever the key.
 func TestRequestUnknownPaths(t *testing.T) {
 	t.Parallel()
 	ts := xerochattest.NewServer(t)
 	createUser(t, ts, "second@example.com")
-	paths := []string{"", "nope", "get_user_infos", "get_user", "getUserInfo", "get_all_packages/extra",
-		"get_all_packages/1/", "get_user_info/1", "get_flow_campaigns/1", "create_contact_group/3",
+	paths := []string{"", "nope", "get_user_infos", "get_user", "getUserInfo", "get_all_packages/extra/more",
+		"get_all_packages/1/2/", "get_user_info/1/2", "get_flow_campaigns/1/2", "create_contact_group/3/4",
 		"update_user/2/3", "update_user/2/3/", "create_system_user/2/x", "update_contact/7/8", "update_contact_group/3/4"}
 	for _, path := range paths {
 		t.Run(path, func(t *testing.T) {

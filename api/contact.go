@@ -59,7 +59,11 @@ func (s *Server) updateContactGroup(c *call) (any, error) {
 	if !c.has("name") {
 		return nil, invalid(xerochat.MsgContactGroupNameRequired)
 	}
-	if err := s.App.Contacts.RenameContactGroup(c.ctx, c.user.ID, id, c.param("name")); err != nil {
+	err := s.App.Contacts.RenameContactGroup(c.ctx, c.user.ID, id, c.param("name"))
+	if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
+		// The original's text, for a missing group and another user's alike.
+		return nil, &xerochat.Error{Code: xerochat.ENOTFOUND, Message: xerochat.MsgContactGroupNoPermission}
+	} else if err != nil {
 		return nil, err
 	}
 	return ok, nil
@@ -122,7 +126,7 @@ func (s *Server) createContact(c *call) (any, error) {
 	if err := c.auth(false); err != nil {
 		return nil, err
 	}
-	if !c.has("contact_type_id") {
+	if !c.hasID("contact_type_id") {
 		return nil, invalid(xerochat.MsgContactGroupRequired)
 	}
 	group, valid := parseID(c.param("contact_type_id"))

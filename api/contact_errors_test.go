@@ -41,8 +41,8 @@ func TestContactGroupErrors(t *testing.T) {
 		{"update/non-numeric path id", "update_contact_group/abc", vals("api_key", a.Key, "name", "X"), xerochat.MsgContactGroupIDBad},
 		{"update/no name before missing id", "update_contact_group/" + missing, vals("api_key", a.Key), nameMissing},
 		{"update/blank name", "update_contact_group/" + g, vals("api_key", a.Key, "name", "   "), nameMissing},
-		{"update/missing id", "update_contact_group/" + missing, vals("api_key", a.Key, "name", "X"), absent},
-		{"update/missing id, trailing slash", "update_contact_group/" + missing + "/", vals("api_key", a.Key, "name", "X"), absent},
+		{"update/missing id", "update_contact_group/" + missing, vals("api_key", a.Key, "name", "X"), xerochat.MsgContactGroupNoPermission},
+		{"update/missing id, trailing slash", "update_contact_group/" + missing + "/", vals("api_key", a.Key, "name", "X"), xerochat.MsgContactGroupNoPermission},
 
 		{"delete/no key before no id", "delete_contact_group", url.Values{}, keyRequired},
 		{"delete/bad key on own group", "delete_contact_group", vals("api_key", "nope", "contact_type_id", g), keyInvalid},

@@ -48,8 +48,9 @@ func campaignHead(fc *xerochat.FlowCampaign) string {
 	return `{"id":` + quote(fmt.Sprint(fc.ID)) + `,"flow_name":` + quote(fc.Name)
 }
 
-// badCampaignIDs are flow_campaign_id values that name no campaign of anyone.
-var badCampaignIDs = []string{"999999", "abc", "0", "-1", "1.5", "1e2", "0x1", "+1",
+// badCampaignIDs are flow_campaign_id values that name no campaign of
+// anyone. (0 counts as missing: see TestZeroIDIsMissing.)
+var badCampaignIDs = []string{"999999", "abc", "-1", "1.5", "1e2", "0x1", "+1",
 	"123456789012345678901234567890", "9223372036854775808"}
 
 func TestFlowCampaigns(t *testing.T) {

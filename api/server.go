@@ -83,9 +83,18 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, id, ok := splitPath(r.URL.Path)
 		ep, known := routes[name]
-		if !ok || !known || (id != "" && !ep.pathID) {
+		if ok && name == "doc" && id == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			serveDoc(w, r)
+			return
+		}
+		if !ok || !known {
 			writeError(w, http.StatusNotFound, "Unknown API endpoint")
 			return
+		}
+		if !ep.pathID || strings.TrimLeft(id, "0") == "" {
+			// The original passed extra segments to methods that ignore
+			// them, and cast path ids to integers: 0 is no id.
+			id = ""
 		}
 		switch r.Method {
 		case http.MethodGet, http.MethodPost, http.MethodHead:
@@ -109,19 +118,34 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-// splitPath takes "/api/<name>[/<id>][/]" apart. ok is false for any other
-// shape (more segments, an empty name).
+// splitPath takes "[/index.php]/api/<name>[/<segment>][/]" apart, as the
+// original's router did: /index.php/api/... (installs without URL
+// rewriting), empty segments (/api//name) and the name in any letter case
+// reach the endpoint. ok is false for any other shape (no name, more
+// segments, a dot segment).
 func splitPath(p string) (name, id string, ok bool) {
+	p = strings.TrimPrefix(p, "/index.php")
 	rest, found := strings.CutPrefix(p, "/api/")
 	if !found {
 		return "", "", false
 	}
-	rest = strings.TrimSuffix(rest, "/")
-	name, id, _ = strings.Cut(rest, "/")
-	if name == "" || strings.Contains(id, "/") {
-		return "", "", false
+	var parts []string
+	for _, seg := range strings.Split(rest, "/") {
+		switch seg {
+		case "":
+			continue
+		case ".", "..":
+			return "", "", false
+		}
+		parts = append(parts, seg)
 	}
-	return name, id, true
+	switch len(parts) {
+	case 1:
+		return strings.ToLower(parts[0]), "", true
+	case 2:
+		return strings.ToLower(parts[0]), parts[1], true
+	}
+	return "", "", false
 }
 
 // call is one request being answered.
@@ -144,11 +168,18 @@ func (c *call) param(name string) string { return c.params[name] }
 // has reports whether the request carries a non-empty parameter.
 func (c *call) has(name string) bool { return c.params[name] != "" }
 
-// idParam reads a required record id: requiredMsg when it is absent,
-// notFoundMsg when it can name no record (not digits, zero, too long), so
-// such ids answer exactly like a missing or foreign record.
+// hasID reports whether an id parameter is given: 0 counts as missing, as
+// on the original.
+func (c *call) hasID(name string) bool {
+	return c.has(name) && strings.TrimLeft(c.params[name], "0") != ""
+}
+
+// idParam reads a required record id: requiredMsg when it is absent or 0
+// (the original cast ids to integers, and 0 is PHP's empty), notFoundMsg
+// when it can name no record (not digits, too long), so such ids answer
+// exactly like a missing or foreign record.
 func (c *call) idParam(name, requiredMsg, notFoundMsg string) (int64, error) {
-	if !c.has(name) {
+	if !c.hasID(name) {
 		return 0, invalid(requiredMsg)
 	}
 	id, valid := parseID(c.param(name))

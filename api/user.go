@@ -36,11 +36,11 @@ func (s *Server) getUserInfo(c *call) (any, error) {
 	if err := c.auth(true); err != nil {
 		return nil, err
 	}
-	if !c.has("user_id") && !c.has("email") {
+	if !c.hasID("user_id") && !c.has("email") {
 		return nil, invalid(xerochat.MsgUserFilterRequired)
 	}
 	f := xerochat.UserFilter{Email: c.param("email")}
-	if c.has("user_id") {
+	if c.hasID("user_id") {
 		id, valid := parseID(c.param("user_id"))
 		if !valid {
 			return nil, notFound(xerochat.MsgUserNotFound)
@@ -52,8 +52,11 @@ func (s *Server) getUserInfo(c *call) (any, error) {
 		return nil, err
 	}
 	expired := "0000-00-00 00:00:00"
-	if u.ExpiredDate != "" {
+	switch {
+	case u.ExpiredDate == u.ExpiryDay() && u.ExpiredDate != "":
 		expired = u.ExpiredDate + " 00:00:00"
+	case u.ExpiredDate != "":
+		expired = u.ExpiredDate // given with its time
 	}
 	return struct {
 		Status   string   `json:"status"`
@@ -75,14 +78,14 @@ func (s *Server) createSystemUser(c *call) (any, error) {
 		return nil, err
 	}
 	for _, name := range []string{"name", "email", "password", "package_id", "expired_date"} {
-		if !c.has(name) {
+		if !c.has(name) || name == "package_id" && !c.hasID(name) {
 			return nil, invalid(xerochat.MsgUserFieldsMissing)
 		}
 	}
 	if !xerochat.ValidEmail(c.param("email")) {
 		return nil, invalid(xerochat.MsgUserEmailBad)
 	}
-	if !xerochat.ValidDate(c.param("expired_date")) {
+	if !xerochat.ValidExpiry(c.param("expired_date")) {
 		return nil, invalid(xerochat.MsgUserExpiryBad)
 	}
 	pkg, valid := parseID(c.param("package_id"))
@@ -113,10 +116,10 @@ func (s *Server) updateUser(c *call) (any, error) {
 	var upd xerochat.UserUpdate
 	upd.Name, upd.Mobile, upd.Address, upd.ExpiredDate = c.optional("name"), c.optional("mobile"), c.optional("address"), c.optional("expired_date")
 	if upd.Name == nil && upd.Mobile == nil && upd.Address == nil && upd.ExpiredDate == nil &&
-		!c.has("package_id") && !c.has("status") {
+		!c.hasID("package_id") && !c.has("status") {
 		return nil, invalid(xerochat.MsgUserNoUpdate)
 	}
-	if upd.ExpiredDate != nil && !xerochat.ValidDate(*upd.ExpiredDate) {
+	if upd.ExpiredDate != nil && !xerochat.ValidExpiry(*upd.ExpiredDate) {
 		return nil, invalid(xerochat.MsgUserExpiryBad)
 	}
 	if c.has("status") {
@@ -126,7 +129,7 @@ func (s *Server) updateUser(c *call) (any, error) {
 		}
 		upd.Status = &status
 	}
-	if c.has("package_id") {
+	if c.hasID("package_id") {
 		pkg, valid := parseID(c.param("package_id"))
 		if !valid {
 			return nil, notFound(xerochat.MsgPackageNotFound)

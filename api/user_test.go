@@ -68,7 +68,7 @@ func TestUserGetInfoLookup(t *testing.T) {
 		{"both blank", []string{"user_id", "  ", "email", " "}, 0, xerochat.MsgUserFilterRequired},
 		{"unknown id", []string{"user_id", "999"}, 0, xerochat.MsgUserNotFound},
 		{"id not a number", []string{"user_id", "abc"}, 0, xerochat.MsgUserNotFound},
-		{"id zero", []string{"user_id", "0"}, 0, xerochat.MsgUserNotFound},
+		{"id zero counts as missing, as on the original", []string{"user_id", "0"}, 0, xerochat.MsgUserFilterRequired},
 		{"id negative", []string{"user_id", "-1"}, 0, xerochat.MsgUserNotFound},
 		{"unknown e-mail", []string{"email", "nobody@example.com"}, 0, xerochat.MsgUserNotFound},
 		{"deleted user by id", []string{"user_id", fmt.Sprint(gone)}, 0, xerochat.MsgUserNotFound},

@@ -52,7 +52,8 @@ func (rt Routes) Handler() http.Handler {
 	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// /api/ is routed before the mux: ServeMux answers unclean paths
 		// such as /api//x with an HTML redirect.
-		if rt.API != nil && (strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api") {
+		p := strings.TrimPrefix(r.URL.Path, "/index.php")
+		if rt.API != nil && (strings.HasPrefix(p, "/api/") || p == "/api") {
 			rt.API.ServeHTTP(w, r)
 			return
 		}
