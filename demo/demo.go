@@ -97,6 +97,10 @@ type Seeded struct {
 	Contact  int64
 	FlowID   int64
 	PageName string
+	// OldGroupID and OldContact are there to be deleted by the printed
+	// curl lines, so that every endpoint can be tried on the demo.
+	OldGroupID int64
+	OldContact int64
 }
 
 // Seed fills an empty database with the demo member and data for every
@@ -130,6 +134,13 @@ func (fb *Facebook) Seed(ctx context.Context, srv Server) (*Seeded, error) {
 	s.Contact, err = a.CreateContact(ctx, &xerochat.Contact{UserID: member.UserID, ContactTypeID: s.GroupID,
 		FirstName: "Linus", LastName: "Torvalds", Email: "linus@example.com", PhoneNumber: "+15550100"})
 	if err != nil {
+		return nil, err
+	}
+	if s.OldGroupID, err = a.Contacts.CreateContactGroup(ctx, member.UserID, "Old list"); err != nil {
+		return nil, err
+	}
+	if s.OldContact, err = a.CreateContact(ctx, &xerochat.Contact{UserID: member.UserID, ContactTypeID: s.OldGroupID,
+		FirstName: "Former", Email: "former@example.com"}); err != nil {
 		return nil, err
 	}
 	survey := surveyFile()
@@ -203,37 +214,73 @@ func waitUntil(ctx context.Context, cond func() bool) error {
 	return errors.New("timed out")
 }
 
-// PrintInstructions writes the demo member's key and ready-to-paste curl
-// lines for the member endpoints.
-func (s *Seeded) PrintInstructions(w io.Writer, baseURL string) {
+// PrintInstructions writes the demo member's sign-in and key, and a
+// ready-to-paste curl line for each of the 20 endpoints, with ids that exist
+// in the demo, in an order that works when pasted top to bottom (the
+// deletes name records made to be deleted).
+func (s *Seeded) PrintInstructions(w io.Writer, baseURL, adminKey string) {
 	key, subs, labels := s.Member.APIKey, People, s.Labels
+	b := baseURL + "/api"
 	fmt.Fprintf(w, `
-Demo member %s, API key:
-  %s
+Demo member (Facebook is simulated in-process for the page %q):
+  e-mail:   %s
+  password: %s
+  API key:  %s
 
-Try (Facebook is simulated in-process):
-  curl '%s/api/subscriber_information?api_key=%s&subscriber_id=%s'
-  curl '%s/api/get_all_labels?api_key=%s&page_id=%s'
-  curl -X POST '%s/api/create_label' -d 'api_key=%s' -d 'page_id=%s' -d 'label_name=Regulars'
-  curl -X POST '%s/api/assign_label' -d 'api_key=%s' -d 'page_id=%s' -d 'subscriber_id=%s' -d 'label_ids=%s'
-  curl '%s/api/get_contact_group?api_key=%s&contact_type_id=%d'
-  curl '%s/api/get_contact?api_key=%s&contact_id=%d'
-  curl -X POST '%s/api/create_contact' -d 'api_key=%s' -d 'contact_type_id=%d' -d 'email=ken@example.com'
-  curl '%s/api/get_flow_campaigns?api_key=%s'
-  curl '%s/api/get_flow_campaign_info?api_key=%s&flow_campaign_id=%d'
-  curl '%s/api/get_single_subscriber_flow_info?api_key=%s&flow_campaign_id=%d&subscriber_id=%s'
-  curl '%s/api/get_all_subscriber_flow_info?api_key=%s&flow_campaign_id=%d'
-Admin endpoints (get_user_info, create_system_user, update_user, get_all_packages) take the admin key above.
-`, Email, key,
-		baseURL, key, subs[0].PSID,
-		baseURL, key, PageID,
-		baseURL, key, PageID,
-		baseURL, key, PageID, subs[1].PSID, labels[1].LabelID,
-		baseURL, key, s.GroupID,
-		baseURL, key, s.Contact,
-		baseURL, key, s.GroupID,
-		baseURL, key,
-		baseURL, key, s.FlowID,
-		baseURL, key, s.FlowID, subs[0].PSID,
-		baseURL, key, s.FlowID)
+Member endpoints:
+  curl '%s/subscriber_information?api_key=%s&subscriber_id=%s'
+  curl '%s/get_all_labels?api_key=%s&page_id=%s'
+  curl -X POST '%s/create_label' -d 'api_key=%s' -d 'page_id=%s' -d 'label_name=Regulars'
+  curl -X POST '%s/assign_label' -d 'api_key=%s' -d 'page_id=%s' -d 'subscriber_id=%s' -d 'label_ids=%s'
+  curl '%s/get_contact_group?api_key=%s&contact_type_id=%d'
+  curl -X POST '%s/create_contact_group' -d 'api_key=%s' -d 'name=Prospects'
+  curl -X POST '%s/update_contact_group/%d' -d 'api_key=%s' -d 'name=Clients'
+  curl -X POST '%s/delete_contact_group' -d 'api_key=%s' -d 'contact_type_id=%d'
+  curl '%s/get_contact?api_key=%s&contact_id=%d'
+  curl -X POST '%s/create_contact' -d 'api_key=%s' -d 'contact_type_id=%d' -d 'email=ken@example.com'
+  curl -X POST '%s/update_contact/%d' -d 'api_key=%s' -d 'first_name=Linus B.'
+  curl -X POST '%s/delete_contact' -d 'api_key=%s' -d 'contact_id=%d'
+  curl '%s/get_flow_campaigns?api_key=%s'
+  curl '%s/get_flow_campaign_info?api_key=%s&flow_campaign_id=%d'
+  curl '%s/get_single_subscriber_flow_info?api_key=%s&flow_campaign_id=%d&subscriber_id=%s'
+  curl '%s/get_all_subscriber_flow_info?api_key=%s&flow_campaign_id=%d'
+
+Admin endpoints (the admin's key):
+  curl '%s/get_user_info?api_key=%s&user_id=%d'
+  curl '%s/get_all_packages?api_key=%s'
+  curl -X POST '%s/create_system_user' -d 'api_key=%s' -d 'name=Ann' -d 'email=ann@example.com' -d 'password=s3cret-pass' -d 'package_id=1' -d 'expired_date=2030-12-31'
+  curl -X POST '%s/update_user/%d' -d 'api_key=%s' -d 'mobile=+15550123'
+`, s.PageName, s.Member.Email, s.Member.Password, key,
+		b, key, subs[0].PSID,
+		b, key, PageID,
+		b, key, PageID,
+		b, key, PageID, subs[1].PSID, labels[1].LabelID,
+		b, key, s.GroupID,
+		b, key,
+		b, s.GroupID, key,
+		b, key, s.OldGroupID,
+		b, key, s.Contact,
+		b, key, s.GroupID,
+		b, s.Contact, key,
+		b, key, s.OldContact,
+		b, key,
+		b, key, s.FlowID,
+		b, key, s.FlowID, subs[0].PSID,
+		b, key, s.FlowID,
+		b, adminKey, s.Member.UserID,
+		b, adminKey,
+		b, adminKey,
+		b, s.Member.UserID, adminKey)
+}
+
+// PrintExisting tells a newcomer who starts the demo again on its database
+// that the data is there and how to get in: passwords and keys are shown
+// only once, so it names the commands that make new ones.
+func PrintExisting(w io.Writer, dbURL string) {
+	fmt.Fprintf(w, `
+The demo data exists already in %s (it was seeded on the first start).
+Its member is %s; the passwords and API keys were shown then, once.
+New ones:  xerochat user apikey --db %s --email %s
+To start over, stop the server and remove %s.
+`, dbURL, Email, dbURL, Email, dbURL)
 }

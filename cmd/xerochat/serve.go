@@ -225,12 +225,19 @@ func (m *Main) start(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.listener) }()
 	m.Logger.Info("xerochat: serving", "addr", m.listener.Addr().String(), "db", string(m.DB.Dialect()))
-	if admin != nil && m.demo != nil {
+	switch {
+	case admin != nil && m.demo != nil:
 		// The demo's data comes from real conversations through the
 		// webhook, so it is seeded once the server answers.
-		if err := m.seedDemo(ctx); err != nil {
+		if err := m.seedDemo(ctx, admin.APIKey); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
+	case m.demo != nil:
+		db := m.Config.DB
+		if strings.Contains(db, "://") {
+			db = "$XEROCHAT_DB" // a URL may hold a password
+		}
+		demo.PrintExisting(m.Out, db)
 	}
 	return nil
 }
@@ -282,7 +289,7 @@ func (m *Main) serveMetrics() error {
 
 // seedDemo seeds the demo through the running server and prints how to
 // use it.
-func (m *Main) seedDemo(ctx context.Context) error {
+func (m *Main) seedDemo(ctx context.Context, adminKey string) error {
 	if m.Config.Workers < 1 {
 		return errors.New("the demo needs a Messenger worker: do not combine --demo with --workers 0")
 	}
@@ -294,7 +301,7 @@ func (m *Main) seedDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seeded.PrintInstructions(m.Out, m.URL())
+	seeded.PrintInstructions(m.Out, m.URL(), adminKey)
 	return nil
 }
 

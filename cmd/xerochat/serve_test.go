@@ -108,9 +108,9 @@ func TestCLIServeDemo(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
 	p := startServe(t, "--demo", "--db", db)
 	out := p.stdout.String()
-	demoKey := regexp.MustCompile(`Demo member \S+, API key:\s+(\S+)`).FindStringSubmatch(out)
-	if demoKey == nil {
-		t.Fatalf("no demo member key printed:\n%s", out)
+	demoKey := regexp.MustCompile(`(?s)Demo member .*?API key:\s+(\S+)`).FindStringSubmatch(out)
+	if demoKey == nil || !regexp.MustCompile(`password: \S{20}\n  API key`).MatchString(out) {
+		t.Fatalf("no demo member password and key printed:\n%s", out)
 	}
 	key := demoKey[1]
 
@@ -125,13 +125,7 @@ func TestCLIServeDemo(t *testing.T) {
 			t.Errorf("curl line with a bad URL: %s", line)
 			continue
 		}
-		name := strings.TrimPrefix(u.Path, "/api/")
-		switch name {
-		case "subscriber_information", "get_all_labels", "create_label", "assign_label", "get_contact",
-			"get_flow_campaign_info", "get_all_subscriber_flow_info":
-		default:
-			continue
-		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/api/"), "/")
 		if !strings.HasPrefix(m[1], p.URL+"/api/") {
 			t.Errorf("curl line not for this server (%s): %s", p.URL, line)
 		}
@@ -142,11 +136,24 @@ func TestCLIServeDemo(t *testing.T) {
 				params.Set(d[1], d[2])
 			}
 		}
-		if params.Get("api_key") != key {
-			t.Errorf("curl line without the demo key: %s", line)
+		wantKey := key
+		switch name {
+		case "get_user_info", "get_all_packages", "create_system_user", "update_user":
+			wantKey = p.AdminKey
+		}
+		if params.Get("api_key") != wantKey {
+			t.Errorf("curl line without the right key: %s", line)
 		}
 		tried[name] = true
-		v := success(t, name, call(t, p.URL, name, params))
+		r := call(t, p.URL, strings.TrimPrefix(u.Path, "/api/"), params)
+		if name == "get_flow_campaigns" { // a bare list
+			if msg := message(t, r); msg != "" || !strings.Contains(string(r.Body), "Coffee survey") {
+				t.Errorf("get_flow_campaigns: %s", r.Body)
+			}
+			tried[name] = true
+			continue
+		}
+		v := success(t, name, r)
 		switch name {
 		case "get_all_subscriber_flow_info":
 			if data, _ := v["data"].(map[string]any); len(data) == 0 {
@@ -158,8 +165,8 @@ func TestCLIServeDemo(t *testing.T) {
 			}
 		}
 	}
-	if len(tried) != 7 {
-		t.Errorf("tried %d of the 7 expected curl lines (%v):\n%s", len(tried), tried, out)
+	if len(tried) != 20 {
+		t.Errorf("tried %d of the 20 endpoints' curl lines (%v):\n%s", len(tried), tried, out)
 	}
 	labels, _ := success(t, "get_all_labels", xerochattest.Get(t, p.URL, "get_all_labels", xerochattest.Vals("api_key", key, "page_id", demo.PageID)))["label_info"].([]any)
 	p.stop(t)
@@ -167,6 +174,9 @@ func TestCLIServeDemo(t *testing.T) {
 	// Restarted on the same file the demo's Facebook knows the page, its
 	// people and the labels made before.
 	p2 := startServe(t, "--demo", "--db", db)
+	if !strings.Contains(p2.stdout.String(), "The demo data exists already") {
+		t.Errorf("a second serve --demo does not say the demo exists:\n%s", p2.stdout)
+	}
 	if id, _ := success(t, "create_label", xerochattest.Post(t, p2.URL, "create_label", xerochattest.Vals("api_key", key, "page_id", demo.PageID, "label_name", "After restart")))["label_id"].(string); id == "" {
 		t.Error("create_label after a restart gave no label_id")
 	}
