@@ -21,6 +21,7 @@ const (
 	ENOTFOUND     = "not_found"    // no such record for this caller
 	EUNAUTHORIZED = "unauthorized" // the caller may not do this
 	EUNAVAILABLE  = "unavailable"  // a remote service (Facebook) failed
+	ETOOMANY      = "too_many"     // a limit on requests was reached; try again later
 )
 
 // Error is an application error: Code is for programs, Message is the text a

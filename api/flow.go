@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"net"
 	"net/http"
-	"time"
+	"os"
+	"syscall"
 
 	"github.com/xerochat/xerochat"
 )
@@ -99,9 +102,6 @@ type allAnswerRow struct {
 	Answer     string `json:"answer"`
 }
 
-// StreamWriteTimeout bounds how long one streamed answer may take to send.
-const StreamWriteTimeout = 30 * time.Minute
-
 // getAllSubscriberFlowInfo writes its answer as the rows arrive from the
 // database, so a campaign with a million answers costs no more memory than
 // one with ten. An error after the first byte can only cut the answer short
@@ -114,14 +114,19 @@ func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !s.streams.acquire(c.user.ID) {
+		return nil, tooMany(msgStreamBusy)
+	}
+	defer s.streams.release(c.user.ID)
 	// A large campaign can take longer to send than the server's write
-	// timeout allows a normal answer; the deadline moves with the stream.
+	// timeout allows a normal answer, so the deadline moves with each
+	// write: a client that reads goes on, one that stopped is cut off
+	// after StreamIdleTimeout, freeing the connection the stream holds.
 	rc := http.NewResponseController(c.w)
-	_ = rc.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
 	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	c.w.Header().Set("X-Content-Type-Options", "nosniff")
 	c.w.WriteHeader(http.StatusOK)
-	w := bufio.NewWriterSize(c.w, 32<<10)
+	w := bufio.NewWriterSize(idleWriter{w: c.w, rc: rc, idle: s.StreamIdleTimeout}, 32<<10)
 	// Values are encoded like writeJSON does (no HTML escaping), through
 	// one reused buffer, without the newline Encode appends.
 	var buf bytes.Buffer
@@ -158,7 +163,11 @@ func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
 		return put(allAnswerRow{QuestionID: qid, ID: qid, Question: a.Question, Answer: a.Answer})
 	})
 	if err != nil {
-		s.Logger.ErrorContext(c.ctx, "api: streaming flow answers", "campaign", fc.ID, "err", err)
+		if c.ctx.Err() != nil || isWriteFailure(err) {
+			s.Logger.InfoContext(c.ctx, "api: client went away during flow answers", "campaign", fc.ID, "err", err)
+		} else {
+			s.Logger.ErrorContext(c.ctx, "api: streaming flow answers", "campaign", fc.ID, "err", err)
+		}
 		w.Flush()
 		return streamed{}, nil
 	}
@@ -167,7 +176,15 @@ func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
 	}
 	w.WriteString("}}\n")
 	if err := w.Flush(); err != nil {
-		s.Logger.WarnContext(c.ctx, "api: client went away during flow answers", "campaign", fc.ID, "err", err)
+		s.Logger.InfoContext(c.ctx, "api: client went away during flow answers", "campaign", fc.ID, "err", err)
 	}
 	return streamed{}, nil
+}
+
+// isWriteFailure tells a failed write to the client (it went away, or
+// stopped reading past the deadline) from a failure of the database.
+func isWriteFailure(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, http.ErrHandlerTimeout)
 }

@@ -35,9 +35,16 @@ func (s *Server) respond(c *call, out any, err error) {
 		if _, done := out.(streamed); !done {
 			writeJSON(c.w, http.StatusOK, out)
 		}
+	case c.ctx.Err() != nil:
+		// The client went away: not a fault of ours, and no one to answer.
+		s.Logger.InfoContext(c.ctx, "api: client went away", "path", c.r.URL.Path, "err", err)
 	case xerochat.ErrorCode(err) == xerochat.EINTERNAL:
 		s.Logger.ErrorContext(c.ctx, "api: internal error", "path", c.r.URL.Path, "err", err)
 		writeError(c.w, http.StatusInternalServerError, "Internal server error")
+	case xerochat.ErrorCode(err) == xerochat.ETOOMANY:
+		s.Logger.WarnContext(c.ctx, "api: limit reached", "path", c.r.URL.Path, "remote", clientIP(c.r), "reason", xerochat.ErrorMessage(err))
+		c.w.Header().Set("Retry-After", "60")
+		writeError(c.w, http.StatusTooManyRequests, xerochat.ErrorMessage(err))
 	default:
 		if xerochat.ErrorCode(err) == xerochat.EUNAVAILABLE {
 			s.Logger.WarnContext(c.ctx, "api: facebook call failed", "path", c.r.URL.Path, "err", err)
@@ -65,19 +72,26 @@ func (c *call) auth(admin bool) error {
 	if key == "" {
 		return &xerochat.Error{Code: xerochat.EUNAUTHORIZED, Message: xerochat.MsgKeyRequired}
 	}
-	invalid := &xerochat.Error{Code: xerochat.EUNAUTHORIZED, Message: xerochat.MsgKeyInvalid}
+	ip := clientIP(c.r)
+	if c.s.keyFailures.blocked(ip) {
+		return tooMany(msgKeyThrottled)
+	}
+	invalid := func() error {
+		c.s.keyFailures.failed(ip)
+		return &xerochat.Error{Code: xerochat.EUNAUTHORIZED, Message: xerochat.MsgKeyInvalid}
+	}
 	if len(key) > 128 {
-		return invalid
+		return invalid()
 	}
 	u, err := c.s.App.Users.FindUserByAPIKey(c.ctx, key)
 	if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
-		return invalid
+		return invalid()
 	} else if err != nil {
 		return err
 	}
 	now := c.s.Now()
 	if !u.CanUseAPI(now.In(c.s.Location)) || admin && !u.IsAdmin() {
-		return invalid
+		return invalid()
 	}
 	if now.Sub(u.LastLoginAt) > loginInterval {
 		if err := c.s.App.Users.RecordLogin(c.ctx, u.ID, clientIP(c.r)); err != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/app"
 )
@@ -28,6 +30,16 @@ type Server struct {
 	Logger   *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// KeyFailureRate and KeyFailureBurst bound failed key checks per
+	// client address; zero values take the defaults.
+	KeyFailureRate  rate.Limit
+	KeyFailureBurst int
+	// StreamIdleTimeout ends a streamed answer whose client stopped
+	// reading; DefaultStreamIdleTimeout when zero.
+	StreamIdleTimeout time.Duration
+
+	keyFailures keyThrottle
+	streams     streams
 }
 
 // endpoint describes one /api/<name> route.
@@ -78,6 +90,16 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.Logger == nil {
 		s.Logger = slog.Default()
+	}
+	s.keyFailures.rate, s.keyFailures.burst = s.KeyFailureRate, s.KeyFailureBurst
+	if s.keyFailures.rate == 0 {
+		s.keyFailures.rate = DefaultKeyFailureRate
+	}
+	if s.keyFailures.burst == 0 {
+		s.keyFailures.burst = DefaultKeyFailureBurst
+	}
+	if s.StreamIdleTimeout == 0 {
+		s.StreamIdleTimeout = DefaultStreamIdleTimeout
 	}
 	routes := s.endpoints()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -149,8 +149,9 @@ func TestWorkerSendOutcomes(t *testing.T) {
 			startWorker(t, s, s.DB)
 
 			db := s.DB.SQL()
-			xerochattest.Eventually(t, "the message to leave the queue", func() bool {
-				return xerochattest.Count(t, db, `SELECT COUNT(*) FROM outbox WHERE state = 'pending'`) == 0
+			xerochattest.Eventually(t, "the message to leave the queue and the profile to be asked", func() bool {
+				return xerochattest.Count(t, db, `SELECT COUNT(*) FROM outbox WHERE state = 'pending'`) == 0 &&
+					xerochattest.Count(t, db, `SELECT COUNT(*) FROM subscribers WHERE profile_fetched = 0`) == 0
 			})
 			if got := xerochattest.String(t, db, `SELECT state FROM outbox`); got != tt.state {
 				t.Errorf("message %s, want %s", got, tt.state)

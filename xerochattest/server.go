@@ -63,6 +63,7 @@ type config struct {
 	dbURL    string
 	workers  int
 	lease    time.Duration
+	apiHooks []func(*api.Server)
 }
 
 // Option changes how NewServer builds the server.
@@ -82,6 +83,11 @@ func Timezone(name string) Option {
 // DatabaseURL runs the server on an existing database instead of a fresh
 // one; the admin key is then only known if the database was empty.
 func DatabaseURL(url string) Option { return func(c *config) { c.dbURL = url } }
+
+// ConfigureAPI changes the /api server before it starts (its limits).
+func ConfigureAPI(f func(*api.Server)) Option {
+	return func(c *config) { c.apiHooks = append(c.apiHooks, f) }
+}
 
 // Workers sets how many Messenger workers run (default 1).
 func Workers(n int) Option { return func(c *config) { c.workers = n } }
@@ -129,7 +135,12 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 				w.Wake()
 			}
 		}}
-	apiServer := &api.Server{App: a, Location: cfg.location, Logger: logger}
+	// The kit's tests send hundreds of bad keys on purpose; the throttle of
+	// failed key checks has a test of its own.
+	apiServer := &api.Server{App: a, Location: cfg.location, Logger: logger, KeyFailureBurst: 1 << 20}
+	for _, f := range cfg.apiHooks {
+		f(apiServer)
+	}
 	hs := httptest.NewServer(httpserver.Routes{API: apiServer.Handler(), Webhook: webhook,
 		Ping: db.SQL().PingContext, Logger: logger}.Handler())
 	s.URL = hs.URL
