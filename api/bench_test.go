@@ -17,6 +17,7 @@ import (
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/graph/fakegraph"
 	"github.com/xerochat/xerochat/sqlstore"
+	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 	"github.com/xerochat/xerochat/xerochattest"
 )
 
@@ -203,35 +204,58 @@ func benchFlowInfo(b *testing.B, subscribers int) {
 // parallel senders) and waits until every one is processed and every reply
 // sent to the fake Send API. Half the events start a one-question flow, the
 // other half answer it, so each pair stores an answer and sends two
-// messages. It reports intake and end-to-end events per second.
+// messages. The events are spread over 1 or 8 pages — each page a lane of
+// its own — and taken by one server or two on the same database, each with
+// 4 workers. It reports intake and end-to-end events per second.
 func BenchmarkWebhook(b *testing.B) {
-	ts := xerochattest.NewServer(b)
-	m := ts.NewMember("hook@example.com", "555000111222444")
+	for _, c := range []struct{ pages, servers int }{{1, 1}, {8, 1}, {8, 2}} {
+		b.Run(fmt.Sprintf("pages=%d/servers=%d", c.pages, c.servers), func(b *testing.B) { benchWebhook(b, c.pages, c.servers) })
+	}
+}
+
+func benchWebhook(b *testing.B, pages, servers int) {
+	db := sqlstoretest.URL(b)
+	ts := xerochattest.NewServer(b, xerochattest.DatabaseURL(db), xerochattest.Workers(4))
+	urls := []string{ts.URL + "/webhook"}
+	for range servers - 1 {
+		other := xerochattest.NewServer(b, xerochattest.DatabaseURL(db), xerochattest.Workers(4), xerochattest.WithFake(ts.Fake))
+		urls = append(urls, other.URL+"/webhook")
+	}
+	m := ts.NewMember("hook@example.com", "555000111222400")
 	ff := xerochat.FlowFile{FlowName: "Bench", CompletionMessage: "Done"}
 	ff.Triggers.Keywords = []string{"survey"}
 	ff.Questions = []xerochat.FlowFileQuestion{{Question: "Anything to add?"}}
+	pageIDs := []string{m.PageID}
 	ts.CreateFlow(m, ff)
+	for p := 1; p < pages; p++ {
+		page := ts.ConnectPage(m, fmt.Sprint(555000111222400+p), true)
+		ts.CreateFlow(m.On(page), ff)
+		pageIDs = append(pageIDs, page.PageID)
+	}
 	const people, perBatch = 200, 10
 	for i := range people {
-		ts.Fake.AddUser(m.PageID, fmt.Sprint(4000000000000000+i), fakegraph.Profile{FirstName: "P"})
+		ts.Fake.AddUser(pageIDs[i%pages], fmt.Sprint(4000000000000000+i), fakegraph.Profile{FirstName: "P"})
 	}
 	var batches [][]byte
 	for start := 0; start < b.N; start += perBatch {
+		// A batch holds events of one page, as Facebook's mostly do.
+		page := pageIDs[(start/perBatch)%pages]
 		var events []any
 		for i := start; i < min(start+perBatch, b.N); i++ {
+			person := (i/(perBatch*pages))*perBatch + i%perBatch
+			person = (person*pages + (start/perBatch)%pages) % people
 			text := "survey"
-			if (i/people)%2 == 1 {
+			if (i/(people*2))%2 == 1 {
 				text = "an answer"
 			}
 			events = append(events, map[string]any{
-				"sender": map[string]string{"id": fmt.Sprint(4000000000000000 + i%people)}, "recipient": map[string]string{"id": m.PageID},
+				"sender": map[string]string{"id": fmt.Sprint(4000000000000000 + person)}, "recipient": map[string]string{"id": page},
 				"timestamp": time.Now().UnixMilli(), "message": map[string]string{"mid": fmt.Sprintf("m_bench_%d", i), "text": text}})
 		}
 		body, _ := fakegraph.FacebookJSON(map[string]any{"object": "page", "entry": []any{map[string]any{
-			"id": m.PageID, "time": time.Now().UnixMilli(), "messaging": events}}})
+			"id": page, "time": time.Now().UnixMilli(), "messaging": events}}})
 		batches = append(batches, body)
 	}
-	url := ts.URL + "/webhook"
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
@@ -243,7 +267,7 @@ func BenchmarkWebhook(b *testing.B) {
 				if i >= len(batches) {
 					return
 				}
-				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(string(batches[i])))
+				req, _ := http.NewRequest(http.MethodPost, urls[i%len(urls)], strings.NewReader(string(batches[i])))
 				req.Header.Set("X-Hub-Signature-256", fakegraph.Signature(xerochattest.AppSecret, batches[i]))
 				res, err := http.DefaultClient.Do(req)
 				if err != nil || res.StatusCode != 200 {

@@ -82,7 +82,7 @@ func (e *env) subscriber(t *testing.T, p *xerochat.Page, psid string) *xerochat.
 	if err != nil || len(events) != 1 {
 		t.Fatalf("parse batch: %d events, %v", len(events), err)
 	}
-	id, err := e.db.StoreBatch(ctx, body)
+	id, err := e.db.StoreBatch(ctx, p.PageID, body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 func apply(t *testing.T, s *xerochattest.Server, ev xerochat.Event) (applied bool, err error) {
 	t.Helper()
 	ctx := context.Background()
-	id, serr := s.DB.StoreBatch(ctx, []byte(`{"object":"page","entry":[]}`))
+	id, serr := s.DB.StoreBatch(ctx, "", []byte(`{"object":"page","entry":[]}`))
 	if serr != nil {
 		t.Fatal(serr)
 	}

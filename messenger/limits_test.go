@@ -77,3 +77,40 @@ func TestWebhookRefusesHugeBatches(t *testing.T) {
 		t.Fatalf("stored %d batches, want only the first", len(store.bodies))
 	}
 }
+
+// A body of several pages is stored as one batch per page, in the page's
+// lane, each entry byte for byte; a body of one page is stored as it came.
+func TestWebhookSplitsPagesIntoLanes(t *testing.T) {
+	srv, store, _ := newWebhook(t, webhookSecret)
+	post := func(body string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+		req.Header.Set("X-Hub-Signature-256", fakegraph.Signature(webhookSecret, []byte(body)))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("POST: %d", res.StatusCode)
+		}
+	}
+	one := rawBatch(rawEntry(`{` + from222 + `,"message":{"mid":"m_1","text":"a"}}`))
+	post(one)
+	e111a := `{"id":"111","time":1,"messaging":[{"sender":{"id":"9"},"recipient":{"id":"111"},"timestamp":1,"message":{"mid":"m_2","text":"b"}}]}`
+	e444 := `{"id":"444","time":1,"messaging":[{"sender":{"id":"9"},"recipient":{"id":"444"},"timestamp":1,"message":{"mid":"m_3","text":"c"}}]}`
+	e111b := `{"id":"111","time":2,"messaging":[{"sender":{"id":"9"},"recipient":{"id":"111"},"timestamp":2,"message":{"mid":"m_4","text":"d"}}]}`
+	post(`{"object":"page","entry":[` + e111a + `,` + e444 + `,` + e111b + `]}`)
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	wantLanes := []string{"111", "111", "444"}
+	wantBodies := []string{one, `{"object":"page","entry":[` + e111a + `,` + e111b + `]}`, `{"object":"page","entry":[` + e444 + `]}`}
+	if len(store.bodies) != 3 {
+		t.Fatalf("stored %d batches, want 3", len(store.bodies))
+	}
+	for i := range wantLanes {
+		if store.lanes[i] != wantLanes[i] || string(store.bodies[i]) != wantBodies[i] {
+			t.Errorf("batch %d: lane %q body %s\nwant lane %q body %s", i, store.lanes[i], store.bodies[i], wantLanes[i], wantBodies[i])
+		}
+	}
+}

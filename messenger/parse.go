@@ -101,6 +101,62 @@ func countEvents(body []byte) (int, error) {
 	return n, nil
 }
 
+// laneBatch is the part of a webhook body that belongs to one lane.
+type laneBatch struct {
+	lane string
+	body []byte
+}
+
+// splitLanes cuts a body into one batch per page, so that each page's
+// events keep their order in the page's lane while other pages go on. A
+// body of one page (the usual case) is kept as it came; a body of several
+// is cut between entries, each entry kept byte for byte. A body whose
+// entries cannot be read is kept whole, in the lane "", for the worker to
+// drop with a log line.
+func splitLanes(body []byte) []laneBatch {
+	var b struct {
+		Entry []json.RawMessage `json:"entry"`
+	}
+	if json.Unmarshal(body, &b) != nil {
+		return []laneBatch{{lane: "", body: body}}
+	}
+	var order []string
+	entries := map[string][]json.RawMessage{}
+	for _, raw := range b.Entry {
+		var e struct {
+			ID        string `json:"id"`
+			Messaging []struct {
+				Recipient struct{ ID string } `json:"recipient"`
+			} `json:"messaging"`
+		}
+		_ = json.Unmarshal(raw, &e)
+		lane := e.ID
+		if lane == "" && len(e.Messaging) > 0 {
+			lane = e.Messaging[0].Recipient.ID
+		}
+		if _, seen := entries[lane]; !seen {
+			order = append(order, lane)
+		}
+		entries[lane] = append(entries[lane], raw)
+	}
+	if len(order) <= 1 {
+		lane := ""
+		if len(order) == 1 {
+			lane = order[0]
+		}
+		return []laneBatch{{lane: lane, body: body}}
+	}
+	out := make([]laneBatch, 0, len(order))
+	for _, lane := range order {
+		part, _ := json.Marshal(struct {
+			Object string            `json:"object"`
+			Entry  []json.RawMessage `json:"entry"`
+		}{"page", entries[lane]})
+		out = append(out, laneBatch{lane: lane, body: part})
+	}
+	return out
+}
+
 // parseBatch is ParseBatch that also returns why each bad event was
 // dropped.
 func parseBatch(body []byte) (events []xerochat.Event, dropped []error, err error) {

@@ -27,9 +27,10 @@ import (
 // MaxWebhookBytes bounds a webhook body; Facebook's batches are far smaller.
 const MaxWebhookBytes = 1 << 20
 
-// Intake is where the webhook keeps batches.
+// Intake is where the webhook keeps batches, each in its lane (the page):
+// a lane is processed in order, the lanes side by side.
 type Intake interface {
-	StoreBatch(ctx context.Context, body []byte) (int64, error)
+	StoreBatch(ctx context.Context, lane string, body []byte) (int64, error)
 }
 
 // Webhook serves GET (verification) and POST (events) at the callback URL.
@@ -121,10 +122,12 @@ func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Too many events in one batch (at most %d)", MaxBatchEvents))
 		return
 	}
-	if _, err := h.Store.StoreBatch(r.Context(), body); err != nil {
-		h.logger().Error("webhook: store batch", "err", err)
-		reply(w, http.StatusInternalServerError, "Internal server error")
-		return
+	for _, lb := range splitLanes(body) {
+		if _, err := h.Store.StoreBatch(r.Context(), lb.lane, lb.body); err != nil {
+			h.logger().Error("webhook: store batch", "err", err)
+			reply(w, http.StatusInternalServerError, "Internal server error")
+			return
+		}
 	}
 	if h.Stored != nil {
 		h.Stored()

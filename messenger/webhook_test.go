@@ -23,16 +23,18 @@ import (
 type memIntake struct {
 	mu     sync.Mutex
 	bodies [][]byte
+	lanes  []string
 	err    error
 }
 
-func (m *memIntake) StoreBatch(_ context.Context, body []byte) (int64, error) {
+func (m *memIntake) StoreBatch(_ context.Context, lane string, body []byte) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.err != nil {
 		return 0, m.err
 	}
 	m.bodies = append(m.bodies, bytes.Clone(body))
+	m.lanes = append(m.lanes, lane)
 	return int64(len(m.bodies)), nil
 }
 

@@ -189,7 +189,7 @@ func TestWorkerSendOutcomes(t *testing.T) {
 func queue(t *testing.T, s *xerochattest.Server, mb *xerochattest.Member, psid string, m xerochat.Outgoing) {
 	t.Helper()
 	ctx := context.Background()
-	id, err := s.DB.StoreBatch(ctx, []byte(`{"object":"page","entry":[]}`))
+	id, err := s.DB.StoreBatch(ctx, "", []byte(`{"object":"page","entry":[]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

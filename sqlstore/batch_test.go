@@ -74,7 +74,7 @@ func connectPage(t *testing.T, db *sqlstore.DB, pageID string) *xerochat.Page {
 // storeBatch keeps a webhook body and returns its id.
 func storeBatch(t *testing.T, db *sqlstore.DB, body string) int64 {
 	t.Helper()
-	id, err := db.StoreBatch(context.Background(), []byte(body))
+	id, err := db.StoreBatch(context.Background(), "", []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,40 +7,34 @@ import (
 	"github.com/xerochat/xerochat"
 )
 
-// laneLock is the PostgreSQL advisory lock that makes claiming the next
-// webhook batch atomic across processes.
-const laneLock = 7_316_001
-
-// StoreBatch keeps a webhook body until it is processed.
-func (db *DB) StoreBatch(ctx context.Context, body []byte) (int64, error) {
-	return db.write().insert(ctx, `INSERT INTO webhook_batches (body, received_at) VALUES (?, ?)`, string(body), db.now())
+// StoreBatch keeps a webhook body until it is processed, in its lane.
+func (db *DB) StoreBatch(ctx context.Context, lane string, body []byte) (int64, error) {
+	return db.write().insert(ctx, `INSERT INTO webhook_batches (lane, body, received_at) VALUES (?, ?, ?)`,
+		lane, string(body), db.now())
 }
 
-// ClaimBatch leases the oldest unprocessed batch for lease. Batches are
-// processed one at a time, in the order received, across all processes: no
-// batch is handed out while another one's lease runs. It returns nil when
-// there is nothing to do now.
+// ClaimBatch leases the oldest unprocessed batch that heads its lane, for
+// lease. Each lane is processed one batch at a time, in the order received,
+// across all processes: a batch is handed out only once every earlier batch
+// of its lane is done, and never while another of its lane is leased. The
+// lanes go side by side. It returns nil when there is nothing to do now.
 func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (*xerochat.WebhookBatch, error) {
 	var b *xerochat.WebhookBatch
+	lock := ""
+	if db.dialect == Postgres {
+		// Concurrent claimers skip a head another is taking; the lane's
+		// later batches wait behind it through NOT EXISTS.
+		lock = " FOR UPDATE OF b SKIP LOCKED"
+	}
 	err := db.inTx(ctx, func(c conn) error {
-		if db.dialect == Postgres {
-			if _, err := c.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, laneLock); err != nil {
-				return err
-			}
-		}
 		now := db.now()
-		var busy int
-		if err := c.queryRow(ctx, `SELECT COUNT(*) FROM webhook_batches WHERE done_at = 0 AND locked_until > ?`, now).Scan(&busy); err != nil {
-			return err
-		}
-		if busy > 0 {
-			return nil
-		}
 		var id int64
 		var text string
 		var attempts int
-		err := c.queryRow(ctx, `SELECT id, body, attempts FROM webhook_batches WHERE done_at = 0 ORDER BY id LIMIT 1`).
-			Scan(&id, &text, &attempts)
+		err := c.queryRow(ctx, `SELECT b.id, b.body, b.attempts FROM webhook_batches b
+			WHERE b.done_at = 0 AND b.locked_until <= ?
+			AND NOT EXISTS (SELECT 1 FROM webhook_batches e WHERE e.lane = b.lane AND e.done_at = 0 AND e.id < b.id)
+			ORDER BY b.id LIMIT 1`+lock, now).Scan(&id, &text, &attempts)
 		if isNoRows(err) {
 			return nil
 		} else if err != nil {

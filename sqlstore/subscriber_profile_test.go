@@ -25,7 +25,7 @@ func TestSubscriberShownOnceProfileAsked(t *testing.T) {
 	}
 	arrive := func(psid string) {
 		t.Helper()
-		id, err := db.StoreBatch(ctx, []byte(`{}`))
+		id, err := db.StoreBatch(ctx, "", []byte(`{}`))
 		if err != nil {
 			t.Fatal(err)
 		}

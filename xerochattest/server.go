@@ -64,6 +64,7 @@ type config struct {
 	workers  int
 	lease    time.Duration
 	apiHooks []func(*api.Server)
+	fake     *fakegraph.Server
 }
 
 // Option changes how NewServer builds the server.
@@ -83,6 +84,10 @@ func Timezone(name string) Option {
 // DatabaseURL runs the server on an existing database instead of a fresh
 // one; the admin key is then only known if the database was empty.
 func DatabaseURL(url string) Option { return func(c *config) { c.dbURL = url } }
+
+// WithFake makes the server talk to a fake Facebook the test already runs,
+// e.g. another server's: a cluster on one database shares one Facebook.
+func WithFake(fake *fakegraph.Server) Option { return func(c *config) { c.fake = fake } }
 
 // ConfigureAPI changes the /api server before it starts (its limits).
 func ConfigureAPI(f func(*api.Server)) Option {
@@ -107,7 +112,10 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 	if err != nil {
 		tb.Fatalf("xerochattest: open database: %v", err)
 	}
-	fake := fakegraph.New()
+	fake, ownFake := cfg.fake, cfg.fake == nil
+	if ownFake {
+		fake = fakegraph.New()
+	}
 	logs := &Logs{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	fb := graph.New(fake.URL(), "v21.0")
@@ -150,7 +158,9 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 			hs.Close()
 			cancel()
 			working.Wait()
-			fake.Close()
+			if ownFake {
+				fake.Close()
+			}
 			db.Close()
 		})
 	}

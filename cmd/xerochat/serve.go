@@ -367,7 +367,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&cfg.Demo, "demo", false, "on an empty database, also seed a demo member, page, subscribers, labels, contacts and a flow campaign (Facebook simulated in-process)")
 	fs.StringVar(&cfg.FBAppSecret, "fb-app-secret", envOr("XEROCHAT_FB_APP_SECRET", ""), "Facebook app secret; when set, webhook POSTs must carry a valid X-Hub-Signature-256 (env XEROCHAT_FB_APP_SECRET)")
 	fs.StringVar(&cfg.FBVerifyToken, "fb-verify-token", envOr("XEROCHAT_FB_VERIFY_TOKEN", ""), "token Facebook sends to verify the webhook (env XEROCHAT_FB_VERIFY_TOKEN)")
-	fs.IntVar(&cfg.Workers, "workers", 1, "Messenger workers in this process (0: only take requests)")
+	fs.IntVar(&cfg.Workers, "workers", 4, "Messenger workers in this process, each taking any page's lane (0: only take requests)")
 	fs.DurationVar(&cfg.JobLease, "job-lease", 30*time.Second, "how long a worker reserves claimed work before another process may take it over")
 	fs.BoolVar(&cfg.WebhookInsecure, "webhook-insecure", envOr("XEROCHAT_WEBHOOK_INSECURE", "") == "1", "without --fb-app-secret, take unsigned webhook POSTs: local development only (env XEROCHAT_WEBHOOK_INSECURE=1)")
 	fs.DurationVar(&cfg.Retention, "retention", 14*24*time.Hour, "how long processed webhook batches, event keys and sent messages are kept (0: for ever)")
