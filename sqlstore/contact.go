@@ -67,10 +67,14 @@ func (db *DB) FindContact(ctx context.Context, userID, id int64) (*xerochat.Cont
 // checkContactUnique looks for another live contact of the user with the same
 // e-mail or phone, e-mail first, so that the answer does not depend on which
 // index a racing insert trips. The unique indexes remain the final guard.
+// Each query repeats its index's condition (value <> ” AND deleted = 0):
+// SQLite uses a partial index only when the query's own terms imply it,
+// and reads the whole table otherwise.
 func checkContactUnique(ctx context.Context, c conn, userID, exceptID int64, email, phone string) error {
 	var one int
 	if email != "" {
-		err := c.queryRow(ctx, `SELECT 1 FROM contacts WHERE user_id = ? AND email_key = ? AND deleted = 0 AND id <> ?`,
+		err := c.queryRow(ctx, `SELECT 1 FROM contacts
+			WHERE user_id = ? AND email_key = ? AND email_key <> '' AND deleted = 0 AND id <> ?`,
 			userID, xerochat.NormalizeEmail(email), exceptID).Scan(&one)
 		if err == nil {
 			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgContactEmailTaken}
@@ -79,7 +83,8 @@ func checkContactUnique(ctx context.Context, c conn, userID, exceptID int64, ema
 		}
 	}
 	if phone != "" {
-		err := c.queryRow(ctx, `SELECT 1 FROM contacts WHERE user_id = ? AND phone_number = ? AND deleted = 0 AND id <> ?`,
+		err := c.queryRow(ctx, `SELECT 1 FROM contacts
+			WHERE user_id = ? AND phone_number = ? AND phone_number <> '' AND deleted = 0 AND id <> ?`,
 			userID, phone, exceptID).Scan(&one)
 		if err == nil {
 			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgContactPhoneTaken}

@@ -63,6 +63,10 @@ type DB struct {
 	stmts   sync.Map // stmtKey -> *sql.Stmt (SQLite only)
 	// preparing marks statements being prepared in the background.
 	preparing sync.Map
+	// trace, when set, is told every statement the store runs, in its '?'
+	// form, with its arguments: the plan test EXPLAINs the very statements
+	// the code runs rather than copies of them. Set only before use.
+	trace func(query string, args []any)
 }
 
 // Services implemented by *DB.
@@ -293,6 +297,7 @@ type conn struct {
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.traced(query, args)
 	query = c.db.bind(query)
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -301,6 +306,7 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.traced(query, args)
 	query = c.db.bind(query)
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
@@ -309,11 +315,18 @@ func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 }
 
 func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	c.traced(query, args)
 	query = c.db.bind(query)
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return c.q.QueryRowContext(ctx, query, args...)
+}
+
+func (c conn) traced(query string, args []any) {
+	if c.db.trace != nil {
+		c.db.trace(query, args)
+	}
 }
 
 // maxCachedQuery keeps one-off giant statements (db copy's multi-row
