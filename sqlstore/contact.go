@@ -67,7 +67,7 @@ func (db *DB) FindContact(ctx context.Context, userID, id int64) (*xerochat.Cont
 // checkContactUnique looks for another live contact of the user with the same
 // e-mail or phone, e-mail first, so that the answer does not depend on which
 // index a racing insert trips. The unique indexes remain the final guard.
-// Each query repeats its index's condition (value <> ” AND deleted = 0):
+// Each query repeats its index's condition (a non-empty value, not deleted):
 // SQLite uses a partial index only when the query's own terms imply it,
 // and reads the whole table otherwise.
 func checkContactUnique(ctx context.Context, c conn, userID, exceptID int64, email, phone string) error {
