@@ -19,7 +19,8 @@ const EnvBenchLarge = "XEROCHAT_BENCH_LARGE"
 // BenchmarkCreateContact creates contacts, one call at a time, in a table
 // already holding 10,000 and (with XEROCHAT_BENCH_LARGE=1) 1,000,000 of the
 // same user's contacts: a write that uses its indexes costs the same in
-// both. Figures: docs/benchmarks.md.
+// both. XEROCHAT_BENCH_SYNC=normal measures SQLite without a sync per
+// commit. Figures: docs/benchmarks.md.
 //
 //	XEROCHAT_BENCH_LARGE=1 go test ./sqlstore -run '^$' -bench CreateContact -benchtime 3s
 func BenchmarkCreateContact(b *testing.B) {
@@ -29,7 +30,11 @@ func BenchmarkCreateContact(b *testing.B) {
 				b.Skipf("set %s=1 to seed %d contacts", EnvBenchLarge, n)
 			}
 			ctx := context.Background()
-			db := sqlstoretest.Open(b)
+			db, err := sqlstore.Open(ctx, sqlstoretest.URL(b), sqlstore.Options{Sync: os.Getenv(EnvBenchSync)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
 			uid, group := seedContacts(b, db, n)
 			b.ResetTimer()
 			for i := range b.N {

@@ -29,7 +29,7 @@ func BenchmarkCreateContactParallel(b *testing.B) {
 	for _, callers := range []int{16, 64} {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
 			ctx := context.Background()
-			db, err := sqlstore.Open(ctx, sqlstoretest.URL(b), sqlstore.Options{Sync: os.Getenv(EnvBenchSync), MaxOpenConns: callers})
+			db, err := sqlstore.Open(ctx, sqlstoretest.URL(b), sqlstore.Options{Sync: os.Getenv(EnvBenchSync)})
 			if err != nil {
 				b.Fatal(err)
 			}
