@@ -74,6 +74,7 @@ type DB struct {
 	// PostgreSQL, which commits in parallel.
 	group     *committer
 	closeOnce sync.Once
+	keys      keyCache
 
 	rebound sync.Map // query text -> PostgreSQL form
 	stmts   sync.Map // stmtKey -> *sql.Stmt (SQLite only)
