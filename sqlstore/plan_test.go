@@ -167,19 +167,25 @@ func explainPostgres(t *testing.T, db *sqlstore.DB, query string, args []any) (s
 	return plan.String(), scans
 }
 
+// recorder returns a check that adds a method's name to called and fails
+// the test if the method failed.
+func recorder(t *testing.T, called *[]string) func(name string, err error) {
+	return func(name string, err error) {
+		t.Helper()
+		*called = append(*called, name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
 // exerciseStore calls every store method a request or the Messenger
 // workers use, on fresh records among the seeded ones, and returns the
 // names of the methods it called.
 func exerciseStore(t *testing.T, ctx context.Context, db *sqlstore.DB) []string {
 	t.Helper()
 	var called []string
-	must := func(name string, err error) {
-		t.Helper()
-		called = append(called, name)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	must := recorder(t, &called)
 	uid, err := db.CreateUser(ctx, xerochat.NewUser{Name: "P", Email: "plan@example.com", Password: "pw",
 		Type: xerochat.UserTypeMember, PackageID: 1, ExpiredDate: "2099-01-01"})
 	must("CreateUser", err)
@@ -258,13 +264,7 @@ func exerciseStore(t *testing.T, ctx context.Context, db *sqlstore.DB) []string 
 func exerciseMessenger(t *testing.T, ctx context.Context, db *sqlstore.DB, page *xerochat.Page) []string {
 	t.Helper()
 	var called []string
-	must := func(name string, err error) {
-		t.Helper()
-		called = append(called, name)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	must := recorder(t, &called)
 	batch, err := db.StoreBatch(ctx, []byte(`{}`))
 	must("StoreBatch", err)
 	id, _, _, ok, err := db.ClaimBatch(ctx, time.Minute)
