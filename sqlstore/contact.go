@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 
 	"github.com/xerochat/xerochat"
 )
@@ -66,10 +67,14 @@ func (db *DB) FindContact(ctx context.Context, userID, id int64) (*xerochat.Cont
 // checkContactUnique looks for another live contact of the user with the same
 // e-mail or phone, e-mail first, so that the answer does not depend on which
 // index a racing insert trips. The unique indexes remain the final guard.
+// Each query repeats its index's condition (a non-empty value, not deleted):
+// SQLite uses a partial index only when the query's own terms imply it,
+// and reads the whole table otherwise.
 func checkContactUnique(ctx context.Context, c conn, userID, exceptID int64, email, phone string) error {
 	var one int
 	if email != "" {
-		err := c.queryRow(ctx, `SELECT 1 FROM contacts WHERE user_id = ? AND email_key = ? AND deleted = 0 AND id <> ?`,
+		err := c.queryRow(ctx, `SELECT 1 FROM contacts
+			WHERE user_id = ? AND email_key = ? AND email_key <> '' AND deleted = 0 AND id <> ?`,
 			userID, xerochat.NormalizeEmail(email), exceptID).Scan(&one)
 		if err == nil {
 			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgContactEmailTaken}
@@ -78,7 +83,8 @@ func checkContactUnique(ctx context.Context, c conn, userID, exceptID int64, ema
 		}
 	}
 	if phone != "" {
-		err := c.queryRow(ctx, `SELECT 1 FROM contacts WHERE user_id = ? AND phone_number = ? AND deleted = 0 AND id <> ?`,
+		err := c.queryRow(ctx, `SELECT 1 FROM contacts
+			WHERE user_id = ? AND phone_number = ? AND phone_number <> '' AND deleted = 0 AND id <> ?`,
 			userID, phone, exceptID).Scan(&one)
 		if err == nil {
 			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgContactPhoneTaken}
@@ -101,26 +107,44 @@ func contactConflict(err error) error {
 }
 
 // CreateContact stores a contact in one of the user's groups.
+//
+// The insert checks the group and the uniqueness itself, so that a create
+// is one statement: one round trip on PostgreSQL, without BEGIN and
+// COMMIT. Only when it inserts nothing are the checks run one by one, in
+// the contract's order, to tell why.
 func (db *DB) CreateContact(ctx context.Context, ct *xerochat.Contact) (int64, error) {
-	var id int64
-	err := db.inTx(ctx, func(c conn) error {
+	emailKey := xerochat.NormalizeEmail(ct.Email)
+	for range 3 {
+		id, err := db.write().insert(ctx, insertContact, ct.UserID, ct.ContactTypeID, ct.FirstName, ct.LastName,
+			ct.PhoneNumber, ct.Email, emailKey, ct.ContactTypeID, ct.UserID, ct.UserID, emailKey, ct.UserID, ct.PhoneNumber)
+		if !isNoRows(err) {
+			return id, contactConflict(err)
+		}
+		c := db.read()
 		if _, err := findContactGroup(ctx, c, ct.UserID, ct.ContactTypeID); err != nil {
 			if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
-				return &xerochat.Error{Code: xerochat.ENOTFOUND, Message: xerochat.MsgContactGroupDenied}
+				return 0, &xerochat.Error{Code: xerochat.ENOTFOUND, Message: xerochat.MsgContactGroupDenied}
 			}
-			return err
+			return 0, err
 		}
 		if err := checkContactUnique(ctx, c, ct.UserID, 0, ct.Email, ct.PhoneNumber); err != nil {
-			return err
+			return 0, err
 		}
-		var err error
-		id, err = c.insert(ctx, `INSERT INTO contacts (user_id, contact_type_id, first_name, last_name, phone_number, email, email_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, ct.UserID, ct.ContactTypeID, ct.FirstName, ct.LastName, ct.PhoneNumber,
-			ct.Email, xerochat.NormalizeEmail(ct.Email))
-		return contactConflict(err)
-	})
-	return id, err
+		// What refused the insert changed since (a contact deleted, say):
+		// try again.
+	}
+	return 0, errors.New("create contact: refused, and no check tells why")
 }
+
+// insertContact inserts a contact if its group is the user's and live,
+// and no live contact of the user has its e-mail or phone number. The
+// uniqueness terms repeat the partial indexes' conditions, as in
+// checkContactUnique, so that SQLite uses them.
+const insertContact = `INSERT INTO contacts (user_id, contact_type_id, first_name, last_name, phone_number, email, email_key)
+	SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT)
+	WHERE EXISTS (SELECT 1 FROM contact_groups WHERE id = ? AND user_id = ? AND deleted = 0)
+	AND NOT EXISTS (SELECT 1 FROM contacts WHERE user_id = ? AND email_key = ? AND email_key <> '' AND deleted = 0)
+	AND NOT EXISTS (SELECT 1 FROM contacts WHERE user_id = ? AND phone_number = ? AND phone_number <> '' AND deleted = 0)`
 
 // UpdateContact applies upd to the user's contact by the domain's rules
 // (xerochat.Contact.Apply), judged on the row as the transaction reads it.

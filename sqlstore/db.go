@@ -12,6 +12,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net/url"
 	"strconv"
@@ -44,7 +45,18 @@ type Options struct {
 	MaxOpenConns    int           // PostgreSQL: default 20
 	MaxIdleConns    int           // PostgreSQL: default MaxOpenConns
 	ConnMaxIdleTime time.Duration // default 5 minutes
+	// Sync is SQLite's synchronous mode: SyncFull (the default) syncs the
+	// log at every commit, so an acknowledged write survives a power loss;
+	// SyncNormal syncs only at checkpoints, which is faster but may lose
+	// the last commits (never the file's integrity) on power loss.
+	Sync string
 }
+
+// The SQLite synchronous modes of Options.Sync.
+const (
+	SyncFull   = "full"
+	SyncNormal = "normal"
+)
 
 // DB is an open, migrated database. It implements every xerochat service.
 type DB struct {
@@ -59,10 +71,20 @@ type DB struct {
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
+	// group runs SQLite's write transactions in group commits; nil on
+	// PostgreSQL, which commits in parallel.
+	group     *committer
+	closeOnce sync.Once
+	keys      keyCache
+
 	rebound sync.Map // query text -> PostgreSQL form
 	stmts   sync.Map // stmtKey -> *sql.Stmt (SQLite only)
 	// preparing marks statements being prepared in the background.
 	preparing sync.Map
+	// trace, when set, is told every statement the store runs, in its '?'
+	// form, with its arguments: the plan test EXPLAINs the very statements
+	// the code runs rather than copies of them. Set only before use.
+	trace func(query string, args []any)
 }
 
 // Services implemented by *DB.
@@ -82,33 +104,56 @@ func ParseURL(dbURL string) (Dialect, string, error) {
 }
 
 func parseURL(dbURL string) (d Dialect, dsn, path string, err error) {
+	d, path, err = parsePath(dbURL)
+	if err != nil || d == Postgres {
+		return d, dbURL, "", err
+	}
+	dsn, err = sqliteDSN(path, SyncFull, 10000)
+	return d, dsn, path, err
+}
+
+// parsePath tells the dialect of dbURL and, for SQLite, the file's path.
+func parsePath(dbURL string) (d Dialect, path string, err error) {
 	switch {
 	case dbURL == "":
-		return "", "", "", errors.New("no database given")
+		return "", "", errors.New("no database given")
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
-		return Postgres, dbURL, "", nil
+		return Postgres, "", nil
 	}
 	path = dbURL
 	if rest, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
 		path = strings.TrimPrefix(rest, "//")
 	}
 	if path == "" {
-		return "", "", "", fmt.Errorf("no file name in %q", dbURL)
+		return "", "", fmt.Errorf("no file name in %q", dbURL)
 	}
-	// WAL lets readers work beside the writer (and beside CLI commands run
-	// while the server is up); busy_timeout makes writers queue instead of
-	// failing; write transactions take the lock at BEGIN, so two writers never
-	// deadlock upgrading a read lock.
+	return SQLite, path, nil
+}
+
+// sqliteDSN is the driver's name for the file at path. WAL lets readers
+// work beside the writer (and beside CLI commands run while the server is
+// up); busy_timeout (milliseconds) makes connections wait for a lock
+// instead of failing; write transactions take the lock at BEGIN, so two
+// writers never deadlock upgrading a read lock.
+func sqliteDSN(path, sync string, busyMillis int) (string, error) {
+	switch sync {
+	case "", SyncFull:
+		sync = "FULL"
+	case SyncNormal:
+		sync = "NORMAL"
+	default:
+		return "", fmt.Errorf("SQLite sync mode %q: want %q or %q", sync, SyncFull, SyncNormal)
+	}
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyMillis))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous("+sync+")")
 	q.Set("_txlock", "immediate")
 	// The path goes into a file: URI, where %, ? and # have meanings of
 	// their own; escaped, a file named "my#1.db" is that file.
 	uriPath := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-	return SQLite, "file:" + uriPath + "?" + q.Encode(), path, nil
+	return "file:" + uriPath + "?" + q.Encode(), nil
 }
 
 // Open connects to the database named by dbURL (see ParseURL) and applies
@@ -124,6 +169,9 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	if dialect == SQLite {
+		if dsn, err = sqliteDSN(path, opt.Sync, 10000); err != nil {
+			return nil, err
+		}
 		unlock, err := lockFile(path)
 		if err != nil {
 			return nil, err
@@ -179,12 +227,23 @@ func connect(ctx context.Context, dialect Dialect, dsn, path string, opt Options
 	}
 	db := &DB{sql: sqldb, wsql: sqldb, dialect: dialect, path: path, Now: time.Now}
 	if dialect == SQLite {
-		var err error
-		if db.wsql, err = sql.Open(driver, dsn); err != nil {
+		// The writer waits for other processes' write locks in short steps
+		// of its own (committer.begin), taking turns through the lock file,
+		// rather than in SQLite's busy handler, which sleeps ever longer.
+		wdsn, err := sqliteDSN(path, opt.Sync, 20)
+		if err == nil {
+			db.wsql, err = sql.Open(driver, wdsn)
+		}
+		if err != nil {
 			sqldb.Close()
 			return nil, err
 		}
 		db.wsql.SetMaxOpenConns(1)
+		if db.group, err = newCommitter(db, db.wsql, path); err != nil {
+			db.wsql.Close()
+			sqldb.Close()
+			return nil, err
+		}
 	}
 	return db, nil
 }
@@ -220,7 +279,16 @@ func (db *DB) migrator() (*goose.Provider, error) {
 	gooseDialect := goose.DialectSQLite3
 	if db.dialect == Postgres {
 		gooseDialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
+		// The lock is the schema's own: processes migrating one database
+		// take turns, while other schemas of the server (the tests' own, one
+		// each) do not wait for them; a waiter looks again every second.
+		var schema string
+		if err := db.sql.QueryRow(`SELECT current_database() || '.' || current_schema()`).Scan(&schema); err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte(schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}
@@ -236,16 +304,24 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // inspect whole tables.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
-// Close closes the prepared statements and the pools.
+// Close finishes the writes handed over, then closes the prepared
+// statements and the pools. Closing twice is harmless.
 func (db *DB) Close() error {
-	db.stmts.Range(func(_, v any) bool {
-		v.(*sql.Stmt).Close()
-		return true
+	var err error
+	db.closeOnce.Do(func() {
+		if db.group != nil {
+			db.group.close()
+		}
+		db.stmts.Range(func(_, v any) bool {
+			v.(*sql.Stmt).Close()
+			return true
+		})
+		if db.wsql != db.sql {
+			db.wsql.Close()
+		}
+		err = db.sql.Close()
 	})
-	if db.wsql != db.sql {
-		db.wsql.Close()
-	}
-	return db.sql.Close()
+	return err
 }
 
 // now is the current time, truncated to the second the schema stores.
@@ -275,116 +351,15 @@ func (db *DB) bind(query string) string {
 	return b.String()
 }
 
-// querier is what *sql.DB and *sql.Tx have in common.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// conn runs queries on the pool or inside a transaction, binding
-// placeholders for the dialect. Store helpers take a conn so that they
-// compose inside one transaction.
-type conn struct {
-	q    querier
-	pool *sql.DB // the pool q runs on, which prepared statements belong to
-	tx   *sql.Tx // the transaction, if q is one
-	db   *DB
-}
-
-func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	query = c.db.bind(query)
-	if st := c.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
-	}
-	return c.q.ExecContext(ctx, query, args...)
-}
-
-func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	query = c.db.bind(query)
-	if st := c.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return c.q.QueryContext(ctx, query, args...)
-}
-
-func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	query = c.db.bind(query)
-	if st := c.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return c.q.QueryRowContext(ctx, query, args...)
-}
-
-// maxCachedQuery keeps one-off giant statements (db copy's multi-row
-// inserts) out of the statement cache.
-const maxCachedQuery = 2048
-
-// stmt returns query prepared on c's pool, bound to c's transaction if
-// any, or nil where statements are not cached. SQLite spends a third of a
-// short query's time parsing it, and database/sql prepares every statement
-// anew, so xerochat keeps them prepared. PostgreSQL needs no cache here:
-// pgx keeps its own per connection.
-func (c conn) stmt(ctx context.Context, query string) *sql.Stmt {
-	if c.db.dialect != SQLite || c.pool == nil || len(query) > maxCachedQuery {
-		return nil
-	}
-	key := stmtKey{c.pool, query}
-	v, ok := c.db.stmts.Load(key)
-	if !ok && c.tx != nil {
-		// The transaction holds the write pool's only connection, so the
-		// statement cannot be prepared on the pool now: it runs unprepared
-		// this once and is prepared as soon as the connection is free.
-		if _, pending := c.db.preparing.LoadOrStore(key, true); !pending {
-			go c.db.prepare(key)
-		}
-		return nil
-	}
-	if !ok {
-		if v = c.db.prepare(key); v == nil {
-			return nil // the unprepared path reports the error
-		}
-	}
-	if c.tx != nil {
-		return c.tx.StmtContext(ctx, v.(*sql.Stmt))
-	}
-	return v.(*sql.Stmt)
-}
-
-// prepare prepares key's query on its pool and caches it; nil on failure.
-func (db *DB) prepare(key stmtKey) any {
-	st, err := key.pool.PrepareContext(context.Background(), key.query)
-	if err != nil {
-		return nil
-	}
-	v, loaded := db.stmts.LoadOrStore(key, st)
-	if loaded {
-		st.Close()
-	}
-	return v
-}
-
-type stmtKey struct {
-	pool  *sql.DB
-	query string
-}
-
-// insert runs an INSERT ... RETURNING id and returns the id.
-func (c conn) insert(ctx context.Context, query string, args ...any) (int64, error) {
-	var id int64
-	err := c.queryRow(ctx, query+" RETURNING id", args...).Scan(&id)
-	return id, err
-}
-
-// read is a conn on the pool, for single statements that only read.
-func (db *DB) read() conn { return conn{q: db.sql, pool: db.sql, db: db} }
-
-// write is a conn for single statements that write.
-func (db *DB) write() conn { return conn{q: db.wsql, pool: db.wsql, db: db} }
-
 // inTx runs fn in a transaction, committing when it returns nil. On SQLite
-// the transaction holds the write lock from its start.
+// it runs in the next group commit, inside a savepoint of its own (so fn
+// may run again if the group's transaction is lost before it commits; fns
+// only write to the database); the transaction holds the write lock from
+// its start.
 func (db *DB) inTx(ctx context.Context, fn func(c conn) error) error {
+	if db.group != nil {
+		return db.group.do(ctx, fn)
+	}
 	tx, err := db.wsql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -26,3 +26,21 @@ func lockFile(path string) (unlock func(), err error) {
 		f.Close()
 	}, nil
 }
+
+// Lock modes of flock.
+const (
+	lockShared      = syscall.LOCK_SH
+	lockExclusive   = syscall.LOCK_EX
+	lockNonBlocking = syscall.LOCK_NB
+	lockNone        = syscall.LOCK_UN
+)
+
+// flock sets f's lock to how (a lock mode), waiting unless lockNonBlocking.
+func flock(f *os.File, how int) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), how)
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}

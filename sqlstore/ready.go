@@ -14,20 +14,12 @@ func (db *DB) Ready(ctx context.Context) error {
 	if err := db.sql.PingContext(ctx); err != nil {
 		return err
 	}
-	p, err := db.migrator()
+	have, want, err := db.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
-	current, err := p.GetDBVersion(ctx)
-	if err != nil {
-		return err
-	}
-	sources := p.ListSources()
-	if len(sources) == 0 {
-		return nil
-	}
-	if want := sources[len(sources)-1].Version; current != want {
-		return fmt.Errorf("database at migration %d, this xerochat needs %d: run xerochat migrate", current, want)
+	if have != want {
+		return fmt.Errorf("database at migration %d, this xerochat needs %d: run xerochat migrate", have, want)
 	}
 	return nil
 }

@@ -32,8 +32,26 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*xerochat.User
 // FindUserByAPIKey returns the owner of key; ENOTFOUND if no user has it.
 // The index finds the row by digest; the digests are then compared in
 // constant time so that no timing tells how much of a guess was right.
+// Owners of recent keys come from the key cache while no user changed
+// (see keyCache); a cache lookup finds only digests of valid keys, and a
+// digest's timing tells nothing of the key.
 func (db *DB) FindUserByAPIKey(ctx context.Context, key string) (*xerochat.User, error) {
 	digest := xerochat.HashAPIKey(key)
+	gen, err := db.authGeneration(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if u := db.keys.get(gen, digest); u != nil {
+		return u, nil
+	}
+	u, err := findUserByAPIKey(ctx, db, digest)
+	if err == nil {
+		db.keys.put(gen, digest, u)
+	}
+	return u, err
+}
+
+func findUserByAPIKey(ctx context.Context, db *DB, digest string) (*xerochat.User, error) {
 	var stored string
 	row := db.read().queryRow(ctx, `SELECT `+userColumns+`, api_key_hash FROM users WHERE api_key_hash = ?`, digest)
 	u, err := scanUser(row, &stored)
@@ -154,7 +172,11 @@ func (db *DB) RotateAPIKey(ctx context.Context, userID int64) (string, error) {
 
 // RecordLogin notes the time and address of the user's latest sign-in.
 func (db *DB) RecordLogin(ctx context.Context, userID int64, ip string) error {
-	_, err := db.write().exec(ctx, `UPDATE users SET last_login_at = ?, last_login_ip = ? WHERE id = ?`, db.now(), ip, userID)
+	now := db.now()
+	_, err := db.write().exec(ctx, `UPDATE users SET last_login_at = ?, last_login_ip = ? WHERE id = ?`, now, ip, userID)
+	if err == nil {
+		db.keys.loggedIn(userID, now, ip)
+	}
 	return err
 }
 

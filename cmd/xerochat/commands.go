@@ -21,12 +21,18 @@ func dbPoolFlags(fs *flag.FlagSet, opt *sqlstore.Options) {
 	fs.IntVar(&opt.MaxOpenConns, "db-max-conns", 20, "PostgreSQL: most open connections per process")
 	fs.IntVar(&opt.MaxIdleConns, "db-max-idle", 0, "PostgreSQL: idle connections kept open per process (default: --db-max-conns)")
 	fs.DurationVar(&opt.ConnMaxIdleTime, "db-idle-time", 0, "close connections idle this long (default 5m)")
+	fs.StringVar(&opt.Sync, "sqlite-sync", envOr("XEROCHAT_SQLITE_SYNC", sqlstore.SyncFull),
+		"SQLite: full (every acknowledged write survives a power loss) or normal (faster; a power loss may lose the last writes, never the file) (env XEROCHAT_SQLITE_SYNC)")
 }
 
 // checkPoolFlags refuses pool flags out of range.
 func checkPoolFlags(opt sqlstore.Options) error {
+	var sync error
+	if opt.Sync != sqlstore.SyncFull && opt.Sync != sqlstore.SyncNormal {
+		sync = usagef("--sqlite-sync %q: use full or normal", opt.Sync)
+	}
 	return errors.Join(atLeast("db-max-conns", opt.MaxOpenConns, 1), atLeast("db-max-idle", opt.MaxIdleConns, 0),
-		atLeast("db-idle-time", opt.ConnMaxIdleTime, 0))
+		atLeast("db-idle-time", opt.ConnMaxIdleTime, 0), sync)
 }
 
 // graphFlags adds the Facebook Graph flags, shared by serve and the page

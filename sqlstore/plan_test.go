@@ -1,0 +1,343 @@
+package sqlstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/sqlstore"
+	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
+)
+
+// smallTables do not grow with use, so reading them whole is no fault.
+var smallTables = []string{"packages", "auth_generation"}
+
+// unplannedMethods are the *DB methods the plan test does not call: they
+// run at start, in maintenance, or are not queries of the store's own.
+var unplannedMethods = []string{"Close", "Count", "CountUsers", "Dialect", "MigrationVersion", "SQL",
+	"Pools", "Ready", "SchemaVersion", "Backup"}
+
+// TestHotQueriesUseIndexes runs every store method a request or a webhook
+// may call on tables seeded large, records each statement the store runs
+// (the very text, through the store's trace hook), and EXPLAINs it: a
+// statement that reads a growing table whole fails the test.
+func TestHotQueriesUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	db := sqlstoretest.Open(t)
+	seedForPlans(t, db, planSeedRows)
+
+	type stmt struct {
+		query string
+		args  []any
+	}
+	var mu sync.Mutex
+	var seen []stmt
+	sqlstore.SetTrace(db, func(q string, args []any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.ContainsFunc(seen, func(s stmt) bool { return s.query == q }) {
+			seen = append(seen, stmt{q, slices.Clone(args)})
+		}
+	})
+	called := exerciseStore(t, ctx, db)
+	sqlstore.SetTrace(db, nil)
+
+	// Every method of *DB is either exercised or deliberately left out, so
+	// a new hot query cannot escape this test.
+	typ := reflect.TypeOf(db)
+	for i := range typ.NumMethod() {
+		name := typ.Method(i).Name
+		if !slices.Contains(called, name) && !slices.Contains(unplannedMethods, name) {
+			t.Errorf("method %s is not exercised by the plan test: call it in exerciseStore or list it in unplannedMethods", name)
+		}
+	}
+	if len(seen) < 40 {
+		t.Fatalf("traced only %d statements; the trace hook is not seeing the store's queries", len(seen))
+	}
+	for _, s := range seen {
+		if !explainable(s.query) {
+			continue
+		}
+		plan, scans := explain(t, db, s.query, s.args)
+		for _, table := range scans {
+			if !slices.Contains(smallTables, table) {
+				t.Errorf("full scan of %s in\n%s\nplan:\n%s", table, strings.Join(strings.Fields(s.query), " "), plan)
+			}
+		}
+	}
+	t.Logf("checked the plans of %d statements on %s", len(seen), db.Dialect())
+}
+
+// explainable tells statements with a plan from savepoints and the like.
+func explainable(q string) bool {
+	w := strings.ToUpper(strings.Fields(q)[0])
+	return w == "SELECT" || w == "INSERT" || w == "UPDATE" || w == "DELETE" || w == "WITH"
+}
+
+var (
+	sqliteScan = regexp.MustCompile(`^SCAN (\w+)`)
+	aliasRe    = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?`)
+)
+
+// explain returns the plan of query and the tables it reads whole. On
+// SQLite only the tables the statement names count: an INSERT's plan also
+// lists the foreign-key lookups into child tables that SQLite runs only
+// while a deferred constraint violation is outstanding, which never
+// happens here (no constraint is deferred).
+func explain(t *testing.T, db *sqlstore.DB, query string, args []any) (string, []string) {
+	t.Helper()
+	if db.Dialect() == sqlstore.Postgres {
+		return explainPostgres(t, db, query, args)
+	}
+	alias := map[string]string{}
+	for _, m := range aliasRe.FindAllStringSubmatch(query, -1) {
+		alias[m[1]] = m[1]
+		if m[2] != "" && !slices.Contains([]string{"WHERE", "ON", "SET", "JOIN", "ORDER", "GROUP", "LIMIT"}, strings.ToUpper(m[2])) {
+			alias[m[2]] = m[1]
+		}
+	}
+	rows, err := db.SQL().Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	var scans []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(&plan, detail)
+		if m := sqliteScan.FindStringSubmatch(detail); m != nil {
+			if table, ok := alias[m[1]]; ok && slices.Contains(sqlstore.Tables, table) {
+				scans = append(scans, table)
+			}
+		}
+	}
+	return plan.String(), scans
+}
+
+// pgNode is a node of PostgreSQL's EXPLAIN (FORMAT JSON).
+type pgNode struct {
+	NodeType  string   `json:"Node Type"`
+	Relation  string   `json:"Relation Name"`
+	IndexCond string   `json:"Index Cond"`
+	Plans     []pgNode `json:"Plans"`
+}
+
+// explainPostgres reads a PostgreSQL plan: a sequential scan, or an index
+// scan with no condition on the index, reads the table whole.
+func explainPostgres(t *testing.T, db *sqlstore.DB, query string, args []any) (string, []string) {
+	t.Helper()
+	var raw string
+	if err := db.SQL().QueryRow("EXPLAIN (FORMAT JSON) "+sqlstore.Bind(db, query), args...).Scan(&raw); err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	var out []struct{ Plan pgNode }
+	if err := json.Unmarshal([]byte(raw), &out); err != nil || len(out) != 1 {
+		t.Fatalf("explain %s: %v in %s", query, err, raw)
+	}
+	var plan strings.Builder
+	var scans []string
+	var walk func(n pgNode, depth int)
+	walk = func(n pgNode, depth int) {
+		fmt.Fprintf(&plan, "%s%s %s %s\n", strings.Repeat("  ", depth), n.NodeType, n.Relation, n.IndexCond)
+		switch n.NodeType {
+		case "Seq Scan":
+			scans = append(scans, n.Relation)
+		case "Index Scan", "Index Only Scan", "Bitmap Index Scan":
+			if n.IndexCond == "" && n.Relation != "" {
+				scans = append(scans, n.Relation)
+			}
+		}
+		for _, c := range n.Plans {
+			walk(c, depth+1)
+		}
+	}
+	walk(out[0].Plan, 0)
+	return plan.String(), scans
+}
+
+// recorder returns a check that adds a method's name to called and fails
+// the test if the method failed.
+func recorder(t *testing.T, called *[]string) func(name string, err error) {
+	return func(name string, err error) {
+		t.Helper()
+		*called = append(*called, name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+// exerciseStore calls every store method a request or the Messenger
+// workers use, on fresh records among the seeded ones, and returns the
+// names of the methods it called.
+func exerciseStore(t *testing.T, ctx context.Context, db *sqlstore.DB) []string {
+	t.Helper()
+	var called []string
+	must := recorder(t, &called)
+	uid, err := db.CreateUser(ctx, xerochat.NewUser{Name: "P", Email: "plan@example.com", Password: "pw",
+		Type: xerochat.UserTypeMember, PackageID: 1, ExpiredDate: "2099-01-01"})
+	must("CreateUser", err)
+	key, err := db.RotateAPIKey(ctx, uid)
+	must("RotateAPIKey", err)
+	_, err = db.FindUserByAPIKey(ctx, key)
+	must("FindUserByAPIKey", err)
+	_, err = db.FindUser(ctx, xerochat.UserFilter{ID: uid})
+	must("FindUser", err)
+	_, err = db.FindUser(ctx, xerochat.UserFilter{Email: "plan@example.com"})
+	must("FindUser", err)
+	name, status := "Q", 1
+	must("UpdateUser", db.UpdateUser(ctx, uid, xerochat.UserUpdate{Name: &name, Status: &status}))
+	must("RecordLogin", db.RecordLogin(ctx, uid, "127.0.0.1"))
+	_, err = db.ListPackages(ctx)
+	must("ListPackages", err)
+
+	group, err := db.CreateContactGroup(ctx, uid, "G")
+	must("CreateContactGroup", err)
+	_, err = db.FindContactGroup(ctx, uid, group)
+	must("FindContactGroup", err)
+	must("RenameContactGroup", db.RenameContactGroup(ctx, uid, group, "H"))
+	cid, err := db.CreateContact(ctx, &xerochat.Contact{UserID: uid, ContactTypeID: group, Email: "c@example.com", PhoneNumber: "+100"})
+	must("CreateContact", err)
+	_, err = db.FindContact(ctx, uid, cid)
+	must("FindContact", err)
+	first := "F"
+	must("UpdateContact", db.UpdateContact(ctx, uid, cid, xerochat.ContactUpdate{FirstName: &first}))
+	must("DeleteContact", db.DeleteContact(ctx, uid, cid))
+	must("DeleteContactGroup", db.DeleteContactGroup(ctx, uid, group))
+
+	page, err := db.ConnectPage(ctx, &xerochat.Page{UserID: uid, PageID: "plan-page", Name: "P", AccessToken: "tok", BotEnabled: true})
+	must("ConnectPage", err)
+	_, err = db.ConnectPage(ctx, &xerochat.Page{UserID: uid, PageID: "plan-page", Name: "P2", AccessToken: "tok", BotEnabled: true})
+	must("ConnectPage", err)
+	_, err = db.FindPage(ctx, page.PageID)
+	must("FindPage", err)
+	_, err = db.FindEnabledPage(ctx, uid, page.PageID)
+	must("FindEnabledPage", err)
+	must("SetBotEnabled", db.SetBotEnabled(ctx, uid, page.PageID, true))
+	_, err = db.FindUserPage(ctx, uid, page.PageID)
+	must("FindUserPage", err)
+	sub, err := db.SaveSubscriber(ctx, &xerochat.Subscriber{UserID: uid, PageRef: page.ID, PSID: "plan-psid"})
+	must("SaveSubscriber", err)
+	label, err := db.SaveLabel(ctx, &xerochat.Label{UserID: uid, PageRef: page.ID, LabelID: "plan-label", Name: "VIP"})
+	must("SaveLabel", err)
+	must("AssignLabel", db.AssignLabel(ctx, sub.ID, label.ID))
+	_, err = db.FindSubscriber(ctx, uid, sub.PSID, "")
+	must("FindSubscriber", err)
+	_, err = db.FindSubscriber(ctx, uid, sub.PSID, page.PageID)
+	must("FindSubscriber", err)
+	_, err = db.ListLabels(ctx, page.ID)
+	must("ListLabels", err)
+	_, err = db.FindLabelByName(ctx, page.ID, "VIP")
+	must("FindLabelByName", err)
+	_, err = db.FindLabels(ctx, page.ID, []string{"plan-label"})
+	must("FindLabels", err)
+	must("UnassignLabel", db.UnassignLabel(ctx, sub.ID, label.ID))
+
+	fc := &xerochat.FlowCampaign{UserID: uid, PageRef: page.ID, Name: "F", Keywords: []string{"go"},
+		Questions: []*xerochat.FlowQuestion{{Question: "Q1?", Type: "text"}, {Question: "Q2?", Type: "text"}}}
+	_, err = db.CreateFlowCampaign(ctx, fc)
+	must("CreateFlowCampaign", err)
+	_, err = db.ListFlowCampaigns(ctx, uid)
+	must("ListFlowCampaigns", err)
+	_, err = db.FindFlowCampaign(ctx, uid, fc.ID)
+	must("FindFlowCampaign", err)
+	must("SaveAnswer", db.SaveAnswer(ctx, fc.ID, fc.Questions[0].ID, sub.ID, "yes"))
+	_, err = db.SubscriberAnswers(ctx, fc.ID, sub.PSID)
+	must("SubscriberAnswers", err)
+	must("EachAnswer", db.EachAnswer(ctx, fc.ID, func(xerochat.FlowAnswer) error { return nil }))
+
+	called = append(called, exerciseMessenger(t, ctx, db, page)...)
+	return called
+}
+
+// exerciseMessenger runs a webhook batch through every EventTx method, and
+// the outbox and profile queues.
+func exerciseMessenger(t *testing.T, ctx context.Context, db *sqlstore.DB, page *xerochat.Page) []string {
+	t.Helper()
+	var called []string
+	must := recorder(t, &called)
+	batch, err := db.StoreBatch(ctx, page.PageID, []byte(`{}`))
+	must("StoreBatch", err)
+	claimed, err := db.ClaimBatch(ctx, time.Minute)
+	must("ClaimBatch", err)
+	if claimed == nil || claimed.ID != batch {
+		t.Fatalf("ClaimBatch = %+v; want batch %d", claimed, batch)
+	}
+	must("FailBatch", db.FailBatch(ctx, batch, fmt.Errorf("once"), 0))
+	at := time.Unix(2_000_000_000, 0)
+	ev := xerochat.Event{Key: "plan-event", Kind: xerochat.EventMessage, PageID: page.PageID, PSID: "plan-new-psid", Time: at}
+	apply := func(tx xerochat.EventTx, ev xerochat.Event) error {
+		p, err := tx.Page(ctx, ev.PageID)
+		if err != nil {
+			return err
+		}
+		s, _, err := tx.Subscriber(ctx, p, ev.PSID, ev.Time)
+		if err != nil {
+			return err
+		}
+		fcs, err := tx.Campaigns(ctx, p.ID)
+		if err != nil || len(fcs) == 0 {
+			return fmt.Errorf("campaigns: %d, %v", len(fcs), err)
+		}
+		q := fcs[0].Questions[0]
+		for _, err := range []error{
+			tx.Touch(ctx, s.ID, ev.Time),
+			tx.SetReferer(ctx, s.ID, "ADS"),
+			tx.SetContact(ctx, s.ID, "s@example.com", ""),
+			tx.SetSession(ctx, xerochat.FlowSession{SubscriberID: s.ID, CampaignID: fcs[0].ID, Position: 1}),
+			func() error { _, err := tx.Session(ctx, s.ID); return err }(),
+			tx.SaveAnswer(ctx, fcs[0].ID, q.ID, s.ID, "yes"),
+			tx.EndSession(ctx, s.ID),
+			tx.Send(ctx, p, s.ID, xerochat.Outgoing{Text: "hi"}),
+			tx.SetLabel(ctx, p, s.ID, "plan-inbox-label", "Inbox", true),
+			tx.SetLabel(ctx, p, s.ID, "plan-inbox-label", "Inbox", false),
+		} {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	must("InBatch", db.InBatch(ctx, batch, func(b xerochat.BatchTx) error {
+		_, err := b.ApplyEvent(ctx, ev.Key, func(tx xerochat.EventTx) error { return apply(tx, ev) })
+		return err
+	}))
+	_, _, _, err = db.Backlog(ctx)
+	must("Backlog", err)
+	_, err = db.Lag(ctx)
+	must("Lag", err)
+	msgs, err := db.ClaimMessages(ctx, time.Minute, 10)
+	must("ClaimMessages", err)
+	if len(msgs) != 1 {
+		t.Fatalf("ClaimMessages = %d messages, want 1", len(msgs))
+	}
+	must("RetryMessage", db.RetryMessage(ctx, msgs[0].ID, time.Unix(0, 0), "later"))
+	must("MessageSent", db.MessageSent(ctx, msgs[0].ID, "m1"))
+	must("MessageFailed", db.MessageFailed(ctx, msgs[0].ID, "gone"))
+	must("SetPageError", db.SetPageError(ctx, page.ID, "expired"))
+	must("SetSubscriberError", db.SetSubscriberError(ctx, msgs[0].SubscriberID, "refused"))
+	jobs, err := db.ClaimProfiles(ctx, time.Minute, 10)
+	must("ClaimProfiles", err)
+	if len(jobs) != 1 {
+		t.Fatalf("ClaimProfiles = %d jobs, want 1", len(jobs))
+	}
+	must("RetryProfile", db.RetryProfile(ctx, jobs[0].SubscriberID, time.Unix(0, 0)))
+	must("SaveProfile", db.SaveProfile(ctx, jobs[0].SubscriberID, xerochat.Profile{FirstName: "A"}))
+	// The retention's cutoff: 14 days ago, past the rows of today.
+	_, _, _, err = db.Prune(ctx, time.Now().Add(-14*24*time.Hour))
+	must("Prune", err)
+	return called
+}
