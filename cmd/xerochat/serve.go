@@ -19,6 +19,7 @@ import (
 	"github.com/xerochat/xerochat/httpserver"
 	"github.com/xerochat/xerochat/messenger"
 	"github.com/xerochat/xerochat/sqlstore"
+	"github.com/xerochat/xerochat/web"
 )
 
 // Config is what serve needs; flags and environment variables fill it.
@@ -41,6 +42,11 @@ type Config struct {
 	// JobLease is how long a worker reserves what it claimed; another
 	// process takes over a crashed worker's work after it.
 	JobLease time.Duration
+
+	// Web app sessions: ended after SessionIdle without use, and
+	// SessionMax after sign-in whatever happens.
+	SessionIdle time.Duration
+	SessionMax  time.Duration
 }
 
 // Main is a running server: the database, the HTTP listener and the
@@ -157,13 +163,17 @@ func (m *Main) start(ctx context.Context) error {
 	return nil
 }
 
-// handler composes the HTTP side: the API, the webhook and health checks.
+// handler composes the HTTP side: the API, the webhook, health checks and
+// the web app.
 func (m *Main) handler() http.Handler {
 	loc, _ := time.LoadLocation(m.Config.Timezone) // checked by Open
 	apiServer := &api.Server{App: m.App, Location: loc, Logger: m.Logger}
 	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
 		Logger: m.Logger, Stored: m.wakeWorkers}
-	return httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Ping: m.DB.SQL().PingContext, Logger: m.Logger}.Handler()
+	sessions := &app.Sessions{App: m.App, Store: m.DB, Idle: m.Config.SessionIdle, Max: m.Config.SessionMax}
+	webApp := &web.Server{App: m.App, Sessions: sessions, Reads: m.DB, Location: loc, Logger: m.Logger}
+	return httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Web: webApp.Handler(),
+		Ping: m.DB.SQL().PingContext, Logger: m.Logger}.Handler()
 }
 
 // seedDemo seeds the demo through the running server and prints how to
@@ -181,6 +191,8 @@ func (m *Main) seedDemo(ctx context.Context) error {
 		return err
 	}
 	seeded.PrintInstructions(m.Out, m.URL())
+	fmt.Fprintf(m.Out, "\nDashboard: %s/login\n  admin: the e-mail and password above\n  demo member: %s  password: %s\n",
+		m.URL(), seeded.Member.Email, seeded.Member.Password)
 	return nil
 }
 
@@ -242,6 +254,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.FBVerifyToken, "fb-verify-token", envOr("XEROCHAT_FB_VERIFY_TOKEN", ""), "token Facebook sends to verify the webhook (env XEROCHAT_FB_VERIFY_TOKEN)")
 	fs.IntVar(&cfg.Workers, "workers", 1, "Messenger workers in this process (0: only take requests)")
 	fs.DurationVar(&cfg.JobLease, "job-lease", 30*time.Second, "how long a worker reserves claimed work before another process may take it over")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", app.DefaultIdle, "web app: a session unused this long ends")
+	fs.DurationVar(&cfg.SessionMax, "session-max", app.DefaultMax, "web app: every session ends this long after sign-in")
 	dbPoolFlags(fs, &cfg.DBOptions)
 	logFormat := fs.String("log-format", envOr("XEROCHAT_LOG_FORMAT", "text"), "log format: text or json (env XEROCHAT_LOG_FORMAT)")
 	if err := parseFlags(fs, args); err != nil {
