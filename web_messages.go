@@ -29,3 +29,13 @@ const (
 	MsgForbiddenPage    = "This page is for administrators."
 	MsgCrossSiteRefused = "Refused: the request came from another site."
 )
+
+// Messages of CSV imports.
+const (
+	MsgCSVNoFile    = "Choose a CSV file to import"
+	MsgCSVNoColumns = "The file's first line must name an email or phone_number (or phone) column"
+	MsgCSVTooMany   = "The file has more than 100000 rows; split it"
+	MsgCSVEmpty     = "The file has no rows below its header"
+	// MsgCSVBad takes the line number and the reader's complaint.
+	MsgCSVBad = "Line %d is not valid CSV: %s"
+)

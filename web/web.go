@@ -33,6 +33,10 @@ type Server struct {
 	Sessions *app.Sessions
 	// Reads holds the queries only screens need (lists, counts, series).
 	Reads xerochat.DashboardService
+	// Lists pages through contact groups and contacts.
+	Lists xerochat.ContactListService
+	// Imports runs CSV imports as jobs in the database.
+	Imports *app.CSVImports
 	// Location is the server's configured time zone: every time shown is in it.
 	Location *time.Location
 	Logger   *slog.Logger
@@ -79,6 +83,20 @@ func (s *Server) memberRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/pages", s.signedIn(s.pagesList))
 	mux.HandleFunc("POST /app/pages/{page}/bot", s.signedIn(s.setBot))
 	mux.HandleFunc("POST /app/pages/{page}/sync-labels", s.signedIn(s.syncLabels))
+	mux.HandleFunc("GET /app/contacts", s.signedIn(s.contactGroups))
+	mux.HandleFunc("POST /app/contacts/groups", s.signedIn(s.createGroup))
+	mux.HandleFunc("GET /app/contacts/groups/{id}", s.signedIn(s.group))
+	mux.HandleFunc("POST /app/contacts/groups/{id}/rename", s.signedIn(s.renameGroup))
+	mux.HandleFunc("POST /app/contacts/groups/{id}/delete", s.signedIn(s.deleteGroup))
+	mux.HandleFunc("POST /app/contacts/groups/{id}/contacts", s.signedIn(s.createContact))
+	mux.HandleFunc("POST /app/contacts/groups/{id}/import", s.signedIn(s.importCSV))
+	mux.HandleFunc("GET /app/contacts/groups/{id}/export.csv", s.signedIn(s.exportCSV))
+	mux.HandleFunc("GET /app/contacts/{id}", s.signedIn(s.contact))
+	mux.HandleFunc("POST /app/contacts/{id}", s.signedIn(s.updateContact))
+	mux.HandleFunc("POST /app/contacts/{id}/delete", s.signedIn(s.deleteContact))
+	mux.HandleFunc("GET /app/imports/{id}", s.signedIn(s.importJob))
+	mux.HandleFunc("GET /app/imports/{id}/progress", s.signedIn(s.importProgress))
+	mux.HandleFunc("GET /app/imports/{id}/rejected.csv", s.signedIn(s.rejectedCSV))
 }
 
 // view is what every template receives. Data holds the screen's own

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,10 +36,13 @@ type WebServer struct {
 	*Server
 	Web      *web.Server
 	Sessions *app.Sessions
+	// Imports runs the server's CSV imports.
+	Imports *app.CSVImports
 	// AdminID is the first admin's user id.
 	AdminID int64
 
-	skew atomic.Int64 // how far the sessions' clock runs ahead, in ns
+	skew        atomic.Int64 // how far the sessions' clock runs ahead, in ns
+	stopImports func()
 }
 
 // NewWebServer starts a server with the web app, on the options of
@@ -54,7 +58,14 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 	ws := &WebServer{Server: s}
 	ws.Sessions = &app.Sessions{App: s.App, Store: s.DB,
 		Now: func() time.Time { return time.Now().Add(time.Duration(ws.skew.Load())) }}
-	ws.Web = &web.Server{App: s.App, Sessions: ws.Sessions, Reads: s.DB, Location: cfg.location, Logger: logger}
+	ws.Imports = &app.CSVImports{Jobs: s.DB, Contacts: s.DB, Logger: logger, Lease: 2 * time.Second, Poll: 100 * time.Millisecond}
+	importCtx, cancelImports := context.WithCancel(context.Background())
+	var importing sync.WaitGroup
+	importing.Go(func() { ws.Imports.Run(importCtx) })
+	var once sync.Once
+	ws.stopImports = func() { once.Do(func() { cancelImports(); importing.Wait() }) }
+	ws.Web = &web.Server{App: s.App, Sessions: ws.Sessions, Reads: s.DB, Lists: s.DB, Imports: ws.Imports,
+		Location: cfg.location, Logger: logger}
 	webhook := &messenger.Webhook{Store: s.DB, AppSecret: AppSecret, VerifyToken: VerifyToken, Logger: logger,
 		Stored: func() {
 			if s.Worker != nil {
@@ -66,8 +77,8 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 		Ping: s.DB.SQL().PingContext, Logger: logger}.Handler())
 	s.URL = hs.URL
 	stop := s.stop
-	s.stop = func() { hs.Close(); stop() }
-	tb.Cleanup(hs.Close)
+	s.stop = func() { hs.Close(); ws.stopImports(); stop() }
+	tb.Cleanup(func() { hs.Close(); ws.stopImports() })
 	admin, err := s.DB.FindUser(context.Background(), xerochat.UserFilter{Email: AdminEmail})
 	if err != nil {
 		tb.Fatalf("xerochattest: find admin: %v", err)
@@ -78,6 +89,10 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 	}
 	return ws
 }
+
+// StopImports stops the server's CSV import runner: jobs then wait in the
+// database, as they do while no process runs.
+func (ws *WebServer) StopImports() { ws.stopImports() }
 
 // Advance moves the sessions' clock forward, to expire sessions without
 // waiting.

@@ -171,7 +171,15 @@ func (m *Main) handler() http.Handler {
 	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
 		Logger: m.Logger, Stored: m.wakeWorkers}
 	sessions := &app.Sessions{App: m.App, Store: m.DB, Idle: m.Config.SessionIdle, Max: m.Config.SessionMax}
-	webApp := &web.Server{App: m.App, Sessions: sessions, Reads: m.DB, Location: loc, Logger: m.Logger}
+	// CSV imports run in every serving process, sharing jobs through the
+	// database; the runner stops before the database closes.
+	imports := &app.CSVImports{Jobs: m.DB, Contacts: m.DB, Logger: m.Logger}
+	importCtx, stopImports := context.WithCancel(context.Background())
+	var importing sync.WaitGroup
+	importing.Go(func() { imports.Run(importCtx) })
+	m.closers = append(m.closers, func() error { stopImports(); importing.Wait(); return nil })
+	webApp := &web.Server{App: m.App, Sessions: sessions, Reads: m.DB, Lists: m.DB, Imports: imports,
+		Location: loc, Logger: m.Logger}
 	return httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Web: webApp.Handler(),
 		Ping: m.DB.SQL().PingContext, Logger: m.Logger}.Handler()
 }
