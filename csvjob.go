@@ -25,8 +25,8 @@ type CSVJob struct {
 	GroupID  int64
 	FileName string
 	// Header is the file's header row, kept for the rejected-rows file.
-	Header []string
-	State  string
+	Header   []string
+	State    string
 	Total    int
 	Done     int
 	Added    int

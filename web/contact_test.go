@@ -99,7 +99,7 @@ func TestContactsObeyTheAPIRules(t *testing.T) {
 	c.PostForm(add, xerochattest.Vals("phone_number", "555-1"))
 	for _, tc := range []struct {
 		name, field, want string
-		form               []string
+		form              []string
 	}{
 		{"no e-mail or phone", "email", xerochat.MsgContactEmailOrPhone, []string{"first_name", "X"}},
 		{"invalid e-mail", "email", xerochat.MsgContactEmailBad, []string{"email", "not-an-address"}},
@@ -118,7 +118,7 @@ func TestContactsObeyTheAPIRules(t *testing.T) {
 	edit := fmt.Sprintf("/app/contacts/%d", id)
 	for _, tc := range []struct {
 		name, field, want string
-		form               []string
+		form              []string
 	}{
 		{"nothing changed", "first_name", xerochat.MsgContactNoUpdate, []string{"email", "ada@example.com", "first_name", "Ada"}},
 		{"e-mail changed", "email", xerochat.MsgContactEmailFixed, []string{"email", "eve@example.com", "first_name", "Ada"}},
