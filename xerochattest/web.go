@@ -41,8 +41,11 @@ type WebServer struct {
 	// AdminID is the first admin's user id.
 	AdminID int64
 
-	skew        atomic.Int64 // how far the sessions' clock runs ahead, in ns
-	stopImports func()
+	skew atomic.Int64 // how far the sessions' clock runs ahead, in ns
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc // stops the import runner; nil when stopped
+	running sync.WaitGroup
 }
 
 // NewWebServer starts a server with the web app, on the options of
@@ -59,11 +62,7 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 	ws.Sessions = &app.Sessions{App: s.App, Store: s.DB,
 		Now: func() time.Time { return time.Now().Add(time.Duration(ws.skew.Load())) }}
 	ws.Imports = &app.CSVImports{Jobs: s.DB, Contacts: s.DB, Logger: logger, Lease: 2 * time.Second, Poll: 100 * time.Millisecond}
-	importCtx, cancelImports := context.WithCancel(context.Background())
-	var importing sync.WaitGroup
-	importing.Go(func() { ws.Imports.Run(importCtx) })
-	var once sync.Once
-	ws.stopImports = func() { once.Do(func() { cancelImports(); importing.Wait() }) }
+	ws.StartImports()
 	ws.Web = &web.Server{App: s.App, Sessions: ws.Sessions, Reads: s.DB, Lists: s.DB, Imports: ws.Imports,
 		Location: cfg.location, Logger: logger}
 	webhook := &messenger.Webhook{Store: s.DB, AppSecret: AppSecret, VerifyToken: VerifyToken, Logger: logger,
@@ -77,8 +76,8 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 		Ping: s.DB.SQL().PingContext, Logger: logger}.Handler())
 	s.URL = hs.URL
 	stop := s.stop
-	s.stop = func() { hs.Close(); ws.stopImports(); stop() }
-	tb.Cleanup(func() { hs.Close(); ws.stopImports() })
+	s.stop = func() { hs.Close(); ws.StopImports(); stop() }
+	tb.Cleanup(func() { hs.Close(); ws.StopImports() })
 	admin, err := s.DB.FindUser(context.Background(), xerochat.UserFilter{Email: AdminEmail})
 	if err != nil {
 		tb.Fatalf("xerochattest: find admin: %v", err)
@@ -92,7 +91,26 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 
 // StopImports stops the server's CSV import runner: jobs then wait in the
 // database, as they do while no process runs.
-func (ws *WebServer) StopImports() { ws.stopImports() }
+func (ws *WebServer) StopImports() {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.cancel != nil {
+		ws.cancel()
+		ws.running.Wait()
+		ws.cancel = nil
+	}
+}
+
+// StartImports starts the CSV import runner (NewWebServer starts it).
+func (ws *WebServer) StartImports() {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.cancel == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		ws.cancel = cancel
+		ws.running.Go(func() { ws.Imports.Run(ctx) })
+	}
+}
 
 // Advance moves the sessions' clock forward, to expire sessions without
 // waiting.
