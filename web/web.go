@@ -35,6 +35,8 @@ type Server struct {
 	Reads xerochat.DashboardService
 	// Lists pages through contact groups and contacts.
 	Lists xerochat.ContactListService
+	// Subs pages through subscribers and their answers.
+	Subs xerochat.SubscriberListService
 	// Imports runs CSV imports as jobs in the database.
 	Imports *app.CSVImports
 	// Location is the server's configured time zone: every time shown is in it.
@@ -83,6 +85,12 @@ func (s *Server) memberRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/pages", s.signedIn(s.pagesList))
 	mux.HandleFunc("POST /app/pages/{page}/bot", s.signedIn(s.setBot))
 	mux.HandleFunc("POST /app/pages/{page}/sync-labels", s.signedIn(s.syncLabels))
+	mux.HandleFunc("GET /app/subscribers", s.signedIn(s.subscribers))
+	mux.HandleFunc("GET /app/subscribers/{page}/{psid}", s.signedIn(s.subscriber))
+	mux.HandleFunc("POST /app/subscribers/{page}/{psid}/labels", s.signedIn(s.assignLabel))
+	mux.HandleFunc("POST /app/subscribers/{page}/{psid}/labels/remove", s.signedIn(s.removeLabel))
+	mux.HandleFunc("GET /app/labels", s.signedIn(s.labels))
+	mux.HandleFunc("POST /app/labels", s.signedIn(s.createLabel))
 	mux.HandleFunc("GET /app/contacts", s.signedIn(s.contactGroups))
 	mux.HandleFunc("POST /app/contacts/groups", s.signedIn(s.createGroup))
 	mux.HandleFunc("GET /app/contacts/groups/{id}", s.signedIn(s.group))

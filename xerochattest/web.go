@@ -63,7 +63,7 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 		Now: func() time.Time { return time.Now().Add(time.Duration(ws.skew.Load())) }}
 	ws.Imports = &app.CSVImports{Jobs: s.DB, Contacts: s.DB, Logger: logger, Lease: 2 * time.Second, Poll: 100 * time.Millisecond}
 	ws.StartImports()
-	ws.Web = &web.Server{App: s.App, Sessions: ws.Sessions, Reads: s.DB, Lists: s.DB, Imports: ws.Imports,
+	ws.Web = &web.Server{App: s.App, Sessions: ws.Sessions, Reads: s.DB, Lists: s.DB, Subs: s.DB, Imports: ws.Imports,
 		Location: cfg.location, Logger: logger}
 	webhook := &messenger.Webhook{Store: s.DB, AppSecret: AppSecret, VerifyToken: VerifyToken, Logger: logger,
 		Stored: func() {
