@@ -39,3 +39,14 @@ const (
 	// MsgCSVBad takes the line number and the reader's complaint.
 	MsgCSVBad = "Line %d is not valid CSV: %s"
 )
+
+// Messages of the admin's screens.
+const (
+	MsgPackageNameRequired = "Enter the package name"
+	MsgPackageValidityBad  = "The validity is a number of days, 0 or more"
+	MsgPackagePriceBad     = "The price is a number, such as 0 or 9.99"
+	MsgTrialStays          = "The Trial package cannot be deleted: new members are put in it"
+	MsgPasswordShownOnce   = "The new password of %s (shown only now): %s"
+	MsgKeyShownOnce        = "The new API key of %s, which ends the old one (shown only now): %s"
+	MsgUserCreated         = "Member %s created."
+)

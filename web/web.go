@@ -39,6 +39,9 @@ type Server struct {
 	Subs xerochat.SubscriberListService
 	// Imports runs CSV imports as jobs in the database.
 	Imports *app.CSVImports
+	// Admin lists users and keeps packages; Packages holds their rules.
+	Admin    xerochat.AdminService
+	Packages *app.Packages
 	// Location is the server's configured time zone: every time shown is in it.
 	Location *time.Location
 	Logger   *slog.Logger
@@ -65,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
 	s.memberRoutes(mux)
+	s.adminRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, nil) })
 
 	cop := http.NewCrossOriginProtection()
@@ -105,6 +109,22 @@ func (s *Server) memberRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/imports/{id}", s.signedIn(s.importJob))
 	mux.HandleFunc("GET /app/imports/{id}/progress", s.signedIn(s.importProgress))
 	mux.HandleFunc("GET /app/imports/{id}/rejected.csv", s.signedIn(s.rejectedCSV))
+}
+
+// adminRoutes are the admin's screens; members get the not-found page.
+func (s *Server) adminRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /app/admin", s.admin(s.adminHome))
+	mux.HandleFunc("GET /app/admin/users", s.admin(s.adminUsers))
+	mux.HandleFunc("POST /app/admin/users", s.admin(s.createUser))
+	mux.HandleFunc("GET /app/admin/users/{id}", s.admin(s.adminUser))
+	mux.HandleFunc("POST /app/admin/users/{id}", s.admin(s.updateUser))
+	mux.HandleFunc("POST /app/admin/users/{id}/password", s.admin(s.resetPassword))
+	mux.HandleFunc("POST /app/admin/users/{id}/api-key", s.admin(s.rotateUserKey))
+	mux.HandleFunc("GET /app/admin/packages", s.admin(s.adminPackages))
+	mux.HandleFunc("POST /app/admin/packages", s.admin(s.createPackage))
+	mux.HandleFunc("GET /app/admin/packages/{id}", s.admin(s.adminPackage))
+	mux.HandleFunc("POST /app/admin/packages/{id}", s.admin(s.updatePackage))
+	mux.HandleFunc("POST /app/admin/packages/{id}/delete", s.admin(s.deletePackage))
 }
 
 // view is what every template receives. Data holds the screen's own
