@@ -39,6 +39,9 @@ type Server struct {
 	Subs xerochat.SubscriberListService
 	// Imports runs CSV imports as jobs in the database.
 	Imports *app.CSVImports
+	// Flows saves campaigns from the builder; FlowEdits lists their answers.
+	Flows     *app.FlowBuilder
+	FlowEdits xerochat.FlowEditService
 	// Admin lists users and keeps packages; Packages holds their rules.
 	Admin    xerochat.AdminService
 	Packages *app.Packages
@@ -95,6 +98,13 @@ func (s *Server) memberRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/subscribers/{page}/{psid}/labels/remove", s.signedIn(s.removeLabel))
 	mux.HandleFunc("GET /app/labels", s.signedIn(s.labels))
 	mux.HandleFunc("POST /app/labels", s.signedIn(s.createLabel))
+	mux.HandleFunc("GET /app/flows", s.signedIn(s.flows))
+	mux.HandleFunc("GET /app/flows/new", s.signedIn(s.newFlow))
+	mux.HandleFunc("POST /app/flows", s.signedIn(s.saveFlow))
+	mux.HandleFunc("GET /app/flows/{id}", s.signedIn(s.flowAnswers))
+	mux.HandleFunc("GET /app/flows/{id}/edit", s.signedIn(s.editFlow))
+	mux.HandleFunc("POST /app/flows/{id}", s.signedIn(s.saveFlow))
+	mux.HandleFunc("GET /app/flows/{id}/answers.csv", s.signedIn(s.answersCSV))
 	mux.HandleFunc("GET /app/contacts", s.signedIn(s.contactGroups))
 	mux.HandleFunc("POST /app/contacts/groups", s.signedIn(s.createGroup))
 	mux.HandleFunc("GET /app/contacts/groups/{id}", s.signedIn(s.group))

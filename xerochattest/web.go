@@ -64,7 +64,7 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 	ws.Imports = &app.CSVImports{Jobs: s.DB, Contacts: s.DB, Logger: logger, Lease: 2 * time.Second, Poll: 100 * time.Millisecond}
 	ws.StartImports()
 	ws.Web = &web.Server{App: s.App, Sessions: ws.Sessions, Reads: s.DB, Lists: s.DB, Subs: s.DB, Imports: ws.Imports,
-		Admin: s.DB, Packages: &app.Packages{Store: s.DB},
+		Admin: s.DB, Packages: &app.Packages{Store: s.DB}, Flows: &app.FlowBuilder{App: s.App, Store: s.DB}, FlowEdits: s.DB,
 		Location: cfg.location, Logger: logger}
 	webhook := &messenger.Webhook{Store: s.DB, AppSecret: AppSecret, VerifyToken: VerifyToken, Logger: logger,
 		Stored: func() {

@@ -179,7 +179,7 @@ func (m *Main) handler() http.Handler {
 	importing.Go(func() { imports.Run(importCtx) })
 	m.closers = append(m.closers, func() error { stopImports(); importing.Wait(); return nil })
 	webApp := &web.Server{App: m.App, Sessions: sessions, Reads: m.DB, Lists: m.DB, Subs: m.DB, Imports: imports,
-		Admin: m.DB, Packages: &app.Packages{Store: m.DB},
+		Admin: m.DB, Packages: &app.Packages{Store: m.DB}, Flows: &app.FlowBuilder{App: m.App, Store: m.DB}, FlowEdits: m.DB,
 		Location: loc, Logger: m.Logger}
 	return httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Web: webApp.Handler(),
 		Ping: m.DB.SQL().PingContext, Logger: m.Logger}.Handler()
