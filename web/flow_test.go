@@ -126,4 +126,3 @@ func mustInt(t *testing.T, s string) int64 {
 func htmlText(b []byte) string {
 	return strings.NewReplacer("&#34;", `"`, "&#39;", "'", "&quot;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(string(b))
 }
-
