@@ -97,6 +97,11 @@ func (s *Sessions) Login(ctx context.Context, email, password, ip string) (*Logg
 	if err := s.Store.ForgetLoginFailures(ctx, acct, since); err != nil {
 		return nil, err
 	}
+	// Sessions that ended by time are swept here: sign-ins are rare enough
+	// to pay for it, and every process signs people in.
+	if _, err := s.Store.DeleteStaleSessions(ctx, now.Add(-s.idle()), now.Add(-s.max())); err != nil {
+		return nil, err
+	}
 	token, err := s.start(ctx, u.ID, ip, now)
 	if err != nil {
 		return nil, err

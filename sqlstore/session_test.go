@@ -142,3 +142,27 @@ func TestLoginFailures(t *testing.T) {
 		t.Errorf("the address keeps its failures in the window: %d, want 2", n)
 	}
 }
+
+func TestDeleteStaleSessions(t *testing.T) {
+	db := sqlstoretest.Open(t)
+	ctx := context.Background()
+	id := newSessionUser(t, db, "ann@example.com")
+	now := time.Now()
+	mk := func(created, seen time.Time) string {
+		hash := xerochat.HashSessionToken(xerochat.NewSessionToken())
+		if err := db.CreateSession(ctx, &xerochat.Session{TokenHash: hash, UserID: id, CreatedAt: created, LastSeenAt: seen}); err != nil {
+			t.Fatal(err)
+		}
+		return hash
+	}
+	fresh := mk(now.Add(-time.Hour), now)
+	idle := mk(now.Add(-3*time.Hour), now.Add(-3*time.Hour))
+	old := mk(now.Add(-25*time.Hour), now)
+	n, err := db.DeleteStaleSessions(ctx, now.Add(-2*time.Hour), now.Add(-24*time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("deleted %d, %v; want 2", n, err)
+	}
+	if !sessionLives(t, db, fresh) || sessionLives(t, db, idle) || sessionLives(t, db, old) {
+		t.Error("the wrong sessions were deleted")
+	}
+}
