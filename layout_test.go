@@ -28,8 +28,9 @@ var allowedImports = map[string][]string{
 	"graph":                 {""},
 	"graph/fakegraph":       {""},
 	"demo":                  {"", "app", "graph/fakegraph"},
-	"xerochattest":          {"", "api", "app", "graph", "graph/fakegraph", "httpserver", "messenger", "sqlstore", "sqlstore/sqlstoretest"},
-	"cmd/xerochat":          {"", "api", "app", "demo", "graph", "graph/fakegraph", "httpserver", "messenger", "metrics", "sqlstore"},
+	"web":                   {"", "app"},
+	"xerochattest":          {"", "api", "app", "graph", "graph/fakegraph", "httpserver", "messenger", "sqlstore", "sqlstore/sqlstoretest", "web"},
+	"cmd/xerochat":          {"", "api", "app", "demo", "graph", "graph/fakegraph", "httpserver", "messenger", "metrics", "sqlstore", "web"},
 }
 
 // TestImportRules holds the layering with `go list`: the root imports only

@@ -113,10 +113,8 @@ func contactConflict(err error) error {
 // COMMIT. Only when it inserts nothing are the checks run one by one, in
 // the contract's order, to tell why.
 func (db *DB) CreateContact(ctx context.Context, ct *xerochat.Contact) (int64, error) {
-	emailKey := xerochat.NormalizeEmail(ct.Email)
 	for range 3 {
-		id, err := db.write().insert(ctx, insertContact, ct.UserID, ct.ContactTypeID, ct.FirstName, ct.LastName,
-			ct.PhoneNumber, ct.Email, emailKey, ct.ContactTypeID, ct.UserID, ct.UserID, emailKey, ct.UserID, ct.PhoneNumber)
+		id, err := db.write().insert(ctx, insertContact, insertContactArgs(ct)...)
 		if !isNoRows(err) {
 			return id, contactConflict(err)
 		}
@@ -134,6 +132,13 @@ func (db *DB) CreateContact(ctx context.Context, ct *xerochat.Contact) (int64, e
 		// try again.
 	}
 	return 0, errors.New("create contact: refused, and no check tells why")
+}
+
+// insertContactArgs are insertContact's arguments for ct.
+func insertContactArgs(ct *xerochat.Contact) []any {
+	emailKey := xerochat.NormalizeEmail(ct.Email)
+	return []any{ct.UserID, ct.ContactTypeID, ct.FirstName, ct.LastName, ct.PhoneNumber, ct.Email, emailKey,
+		ct.ContactTypeID, ct.UserID, ct.UserID, emailKey, ct.UserID, ct.PhoneNumber}
 }
 
 // insertContact inserts a contact if its group is the user's and live,

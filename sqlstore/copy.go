@@ -15,7 +15,7 @@ import (
 var Tables = []string{
 	"packages", "users", "pages", "subscribers", "labels", "subscriber_labels",
 	"contact_groups", "contacts", "flow_campaigns", "flow_questions", "flow_answers",
-	"flow_sessions", "webhook_batches", "processed_events", "outbox",
+	"flow_sessions", "webhook_batches", "processed_events", "outbox", "csv_jobs", "csv_job_rejects",
 }
 
 // tableOrder is the key each table is read in, so copies are deterministic.
@@ -23,6 +23,7 @@ var tableOrder = map[string]string{
 	"subscriber_labels": "subscriber_id, label_ref",
 	"flow_sessions":     "subscriber_id",
 	"processed_events":  "event_key",
+	"csv_job_rejects":   "job_id, line",
 }
 
 // CopyOptions tune Copy.

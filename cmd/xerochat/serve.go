@@ -22,6 +22,7 @@ import (
 	"github.com/xerochat/xerochat/messenger"
 	"github.com/xerochat/xerochat/metrics"
 	"github.com/xerochat/xerochat/sqlstore"
+	"github.com/xerochat/xerochat/web"
 )
 
 // Config is what serve needs; flags and environment variables fill it.
@@ -58,6 +59,11 @@ type Config struct {
 	// MetricsAddr, when set, serves Prometheus metrics at /metrics there,
 	// apart from the public listener.
 	MetricsAddr string
+
+	// Web app sessions: ended after SessionIdle without use, and
+	// SessionMax after sign-in whatever happens.
+	SessionIdle time.Duration
+	SessionMax  time.Duration
 }
 
 // Main is a running server: the database, the HTTP listener and the
@@ -242,13 +248,25 @@ func (m *Main) start(ctx context.Context) error {
 	return nil
 }
 
-// handler composes the HTTP side: the API, the webhook and health checks.
+// handler composes the HTTP side: the API, the webhook, health checks and
+// the web app.
 func (m *Main) handler(proxies httpserver.Proxies) http.Handler {
 	loc, _ := time.LoadLocation(m.Config.Timezone) // checked by Open
 	apiServer := &api.Server{App: m.App, Location: loc, Logger: m.Logger}
 	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
 		AllowUnsigned: m.Config.WebhookInsecure, Logger: m.Logger, Stored: m.wakeWorkers}
-	routes := httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Ping: m.DB.SQL().PingContext,
+	sessions := &app.Sessions{App: m.App, Store: m.DB, Idle: m.Config.SessionIdle, Max: m.Config.SessionMax}
+	// CSV imports run in every serving process, sharing jobs through the
+	// database; the runner stops before the database closes.
+	imports := &app.CSVImports{Jobs: m.DB, Contacts: m.DB, Logger: m.Logger}
+	importCtx, stopImports := context.WithCancel(context.Background())
+	var importing sync.WaitGroup
+	importing.Go(func() { imports.Run(importCtx) })
+	m.closers = append(m.closers, func() error { stopImports(); importing.Wait(); return nil })
+	webApp := &web.Server{App: m.App, Sessions: sessions, Reads: m.DB, Lists: m.DB, Subs: m.DB, Imports: imports,
+		Admin: m.DB, Packages: &app.Packages{Store: m.DB}, Flows: &app.FlowBuilder{App: m.App, Store: m.DB}, FlowEdits: m.DB,
+		Location: loc, Logger: m.Logger}
+	routes := httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Web: webApp.Handler(), Ping: m.DB.SQL().PingContext,
 		Ready: m.DB.Ready, Proxies: proxies, Logger: m.Logger}
 	if m.metrics != nil {
 		routes.Instrument = func(h http.Handler) http.Handler { return m.metrics.Instrument(route, h) }
@@ -302,6 +320,8 @@ func (m *Main) seedDemo(ctx context.Context, adminKey string) error {
 		return err
 	}
 	seeded.PrintInstructions(m.Out, m.URL(), adminKey)
+	fmt.Fprintf(m.Out, "\nDashboard: %s/login\n  admin: the e-mail and password above\n  demo member: %s  password: %s\n",
+		m.URL(), seeded.Member.Email, seeded.Member.Password)
 	return nil
 }
 
@@ -379,6 +399,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.TLS.HTTPAddr, "http-addr", envOr("XEROCHAT_HTTP_ADDR", ":80"), "with --acme-domain: plain-HTTP address for the certificate challenges and the redirect to HTTPS (env XEROCHAT_HTTP_ADDR)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("XEROCHAT_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address, apart from the public one (default: off) (env XEROCHAT_METRICS_ADDR)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("XEROCHAT_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDRs, comma-separated (env XEROCHAT_TRUSTED_PROXIES)")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", app.DefaultIdle, "web app: a session unused this long ends")
+	fs.DurationVar(&cfg.SessionMax, "session-max", app.DefaultMax, "web app: every session ends this long after sign-in")
 	dbPoolFlags(fs, &cfg.DBOptions)
 	logFormat := fs.String("log-format", envOr("XEROCHAT_LOG_FORMAT", "text"), "log format: text or json (env XEROCHAT_LOG_FORMAT)")
 	if err := parseFlags(fs, args); err != nil {

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/app"
+)
+
+// contentSecurityPolicy allows scripts, styles and images from this server
+// only: no inline script can run, and no other site may frame a page.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// securityHeaders sets the headers every answer of the web app carries.
+// Pages hold personal data and one-time secrets (API keys, passwords), so
+// nothing is cached.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sessionCookie names the cookie that carries the session token.
+const sessionCookie = "xerochat_session"
+
+// setSessionCookie gives the browser its session. Secure when the request
+// came over HTTPS, directly or through a proxy that says so: a client that
+// claims HTTPS falsely only loses its own cookie.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: overHTTPS(r), MaxAge: int(s.maxLifetime() / time.Second)})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: overHTTPS(r), MaxAge: -1})
+}
+
+func (s *Server) maxLifetime() time.Duration {
+	if s.Sessions.Max > 0 {
+		return s.Sessions.Max
+	}
+	return app.DefaultMax
+}
+
+func overHTTPS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// clientIP is the address failed sign-ins are counted under and logins
+// recorded with: the connection's peer. A forwarded-for header is not
+// trusted, since any client can send one.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type userKey struct{}
+
+// currentUser returns the signed-in user of the request, nil for a visitor.
+func (s *Server) currentUser(r *http.Request) *xerochat.User {
+	if u, ok := r.Context().Value(userKey{}).(*xerochat.User); ok {
+		return u
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	u, err := s.Sessions.Check(r.Context(), c.Value)
+	if err != nil {
+		if xerochat.ErrorCode(err) == xerochat.EINTERNAL {
+			s.Logger.Error("web: session check", "err", err)
+		}
+		return nil
+	}
+	return u
+}
+
+// signedIn runs h for a signed-in user and sends a visitor to the login
+// page, which brings them back afterwards.
+func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *view)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u := s.currentUser(r)
+		if u == nil {
+			if _, err := r.Cookie(sessionCookie); err == nil {
+				s.clearSessionCookie(w, r)
+			}
+			next := "/app"
+			if r.Method == http.MethodGet {
+				next = r.URL.RequestURI()
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		v := &view{User: u}
+		if r.Method == http.MethodGet {
+			v.Notice = takeNotice(w, r)
+		}
+		h(w, r, v)
+	}
+}
+
+// admin runs h for a signed-in admin; a member gets the not-found page, so
+// admin pages are as invisible to members as another member's records.
+func (s *Server) admin(h func(http.ResponseWriter, *http.Request, *view)) http.HandlerFunc {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request, v *view) {
+		if !v.User.IsAdmin() {
+			s.notFound(w, r, v)
+			return
+		}
+		h(w, r, v)
+	})
+}
+
+// safeNext keeps a post-login redirect on this site's app. The dashboard
+// is /app, not /app/: the shared routes refuse unclean paths.
+func safeNext(next string) string {
+	if next == "/app" || strings.HasPrefix(next, "/app/") && !strings.Contains(next, "\\") {
+		return next
+	}
+	return "/app"
+}
