@@ -70,7 +70,7 @@ func (db *DB) ListPages(ctx context.Context, userID int64) ([]*xerochat.Page, er
 	defer rows.Close()
 	var out []*xerochat.Page
 	for rows.Next() {
-		p, err := scanPage(rows)
+		p, err := db.scanPage(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -76,6 +76,8 @@ type DB struct {
 	group     *committer
 	closeOnce sync.Once
 	keys      keyCache
+	// tokens seal the page tokens at rest; nil keeps them in clear.
+	tokens *TokenKeys
 
 	rebound sync.Map // query text -> PostgreSQL form
 	stmts   sync.Map // stmtKey -> *sql.Stmt (SQLite only)

@@ -89,6 +89,10 @@ func (db *DB) ClaimMessages(ctx context.Context, lease time.Duration, limit int)
 				rows.Close()
 				return err
 			}
+			if m.PageToken, err = db.tokens.open(m.PageToken); err != nil {
+				rows.Close()
+				return err
+			}
 			if m.Message, err = decodeOutgoing([]byte(raw)); err != nil {
 				rows.Close()
 				return err
@@ -161,6 +165,11 @@ func (db *DB) ClaimProfiles(ctx context.Context, lease time.Duration, limit int)
 		for rows.Next() {
 			j := &xerochat.ProfileJob{}
 			if err := rows.Scan(&j.SubscriberID, &j.PSID, &j.Attempts, &j.PageToken); err != nil {
+				rows.Close()
+				return err
+			}
+			var err error
+			if j.PageToken, err = db.tokens.open(j.PageToken); err != nil {
 				rows.Close()
 				return err
 			}

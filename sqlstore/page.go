@@ -2,36 +2,50 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/xerochat/xerochat"
 )
 
 const pageColumns = `id, user_id, page_id, name, access_token, bot_enabled, error_message`
 
-func scanPage(row interface{ Scan(...any) error }) (*xerochat.Page, error) {
+// scanPage reads a page row, opening its sealed access token.
+func (db *DB) scanPage(row interface{ Scan(...any) error }) (*xerochat.Page, error) {
 	var p xerochat.Page
 	var enabled int
 	if err := row.Scan(&p.ID, &p.UserID, &p.PageID, &p.Name, &p.AccessToken, &enabled, &p.ErrorMessage); err != nil {
 		return nil, err
 	}
 	p.BotEnabled = enabled == 1
+	token, err := db.tokens.open(p.AccessToken)
+	if err != nil {
+		return nil, fmt.Errorf("page %s: %w", p.PageID, err)
+	}
+	p.AccessToken = token
 	return &p, nil
 }
 
 // ConnectPage creates or updates the user's page with p.PageID.
 func (db *DB) ConnectPage(ctx context.Context, p *xerochat.Page) (*xerochat.Page, error) {
 	var out *xerochat.Page
-	err := db.inTx(ctx, func(c conn) error {
-		cur, err := scanPage(c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, p.PageID))
+	token, err := db.tokens.seal(p.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	err = db.inTx(ctx, func(c conn) error {
+		// Only the owner is read: a token sealed with a key since lost is
+		// replaced all the same.
+		var cur struct{ ID, UserID int64 }
+		err := c.queryRow(ctx, `SELECT id, user_id FROM pages WHERE page_id = ?`, p.PageID).Scan(&cur.ID, &cur.UserID)
 		switch {
 		case err == nil && cur.UserID != p.UserID:
 			return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgPageElsewhere}
 		case err == nil:
 			_, err = c.exec(ctx, `UPDATE pages SET name = ?, access_token = ?, bot_enabled = ?, error_message = '' WHERE id = ?`,
-				p.Name, p.AccessToken, flag(p.BotEnabled), cur.ID)
+				p.Name, token, flag(p.BotEnabled), cur.ID)
 		case isNoRows(err):
 			_, err = c.insert(ctx, `INSERT INTO pages (user_id, page_id, name, access_token, bot_enabled, created_at)
-				VALUES (?, ?, ?, ?, ?, ?)`, p.UserID, p.PageID, p.Name, p.AccessToken, flag(p.BotEnabled), db.now())
+				VALUES (?, ?, ?, ?, ?, ?)`, p.UserID, p.PageID, p.Name, token, flag(p.BotEnabled), db.now())
 			if uniqueViolation(err, "page_id") {
 				return &xerochat.Error{Code: xerochat.ECONFLICT, Message: xerochat.MsgPageElsewhere}
 			}
@@ -39,7 +53,7 @@ func (db *DB) ConnectPage(ctx context.Context, p *xerochat.Page) (*xerochat.Page
 		if err != nil {
 			return err
 		}
-		out, err = scanPage(c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, p.PageID))
+		out, err = db.scanPage(c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, p.PageID))
 		return err
 	})
 	return out, err
@@ -53,14 +67,14 @@ func (db *DB) FindPage(ctx context.Context, pageID string) (*xerochat.Page, erro
 }
 
 func findPage(ctx context.Context, c conn, pageID string) (*xerochat.Page, error) {
-	p, err := scanPage(c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, pageID))
+	p, err := c.db.scanPage(c.queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ?`, pageID))
 	return p, notFound(err, xerochat.MsgPageNotConnected)
 }
 
 // FindUserPage returns the user's page with that Facebook id, whatever the
 // state of its bot.
 func (db *DB) FindUserPage(ctx context.Context, userID int64, pageID string) (*xerochat.Page, error) {
-	p, err := scanPage(db.read().queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ? AND user_id = ?`, pageID, userID))
+	p, err := db.scanPage(db.read().queryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE page_id = ? AND user_id = ?`, pageID, userID))
 	return p, notFound(err, xerochat.MsgPageNotConnected)
 }
 
@@ -73,7 +87,7 @@ func (db *DB) SetBotEnabled(ctx context.Context, userID int64, pageID string, en
 // FindEnabledPage returns the user's page with that Facebook id if its bot
 // is enabled; any other case is the same ENOTFOUND.
 func (db *DB) FindEnabledPage(ctx context.Context, userID int64, pageID string) (*xerochat.Page, error) {
-	p, err := scanPage(db.read().queryRow(ctx, `SELECT `+pageColumns+` FROM pages
+	p, err := db.scanPage(db.read().queryRow(ctx, `SELECT `+pageColumns+` FROM pages
 		WHERE page_id = ? AND user_id = ? AND bot_enabled = 1`, pageID, userID))
 	return p, notFound(err, xerochat.MsgNoEnabledBot)
 }

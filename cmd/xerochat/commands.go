@@ -47,7 +47,16 @@ func openDB(ctx context.Context, url string) (*sqlstore.DB, error) {
 	if err := sqlstore.CheckURL(url); err != nil {
 		return nil, err
 	}
-	return sqlstore.Open(ctx, url, sqlstore.Options{MaxOpenConns: 4, MaxIdleConns: 1})
+	keys, err := tokenKeys()
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlstore.Open(ctx, url, sqlstore.Options{MaxOpenConns: 4, MaxIdleConns: 1})
+	if err != nil {
+		return nil, err
+	}
+	db.SetTokenKeys(keys)
+	return db, nil
 }
 
 // newApp is the use-case layer over a command's database and Facebook.

@@ -31,6 +31,7 @@ Commands:
   flow create      create a flow campaign from a JSON file
   db copy          copy every record from one database to another
   db backup        write a consistent copy of a SQLite database, while it runs
+  db seal-tokens   seal the stored page tokens with XEROCHAT_SECRET_KEY (after setting or rotating it)
   version          print the version, commit and Go version (also --version)
 
 Every command takes --db (env XEROCHAT_DB): a SQLite file path, a sqlite: URL,
@@ -46,7 +47,7 @@ var groups = map[string][]string{
 	"user":  {"apikey"},
 	"page":  {"connect", "sync-labels"},
 	"flow":  {"create"},
-	"db":    {"copy", "backup"},
+	"db":    {"copy", "backup", "seal-tokens"},
 }
 
 // usageError is a command line that is wrong, as opposed to a command that
@@ -119,6 +120,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDBCopy(ctx, rest, stdout, stderr)
 	case "db backup":
 		return runDBBackup(ctx, rest, stdout, stderr)
+	case "db seal-tokens":
+		return runDBSealTokens(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help", "-help":

@@ -129,6 +129,14 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.DB = db
 	m.closers = append(m.closers, db.Close)
+	keys, err := tokenKeys()
+	if err != nil {
+		return err
+	}
+	db.SetTokenKeys(keys)
+	if keys == nil {
+		m.Logger.Warn("xerochat: page access tokens are stored in clear; set XEROCHAT_SECRET_KEY to seal them at rest")
+	}
 	if m.Config.Demo {
 		if m.Config.FBAppSecret == "" {
 			// The demo's people sign their posts like Facebook, with a
