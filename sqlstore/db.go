@@ -179,6 +179,9 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 			return nil, err
 		}
 		defer unlock()
+		if err := createPrivate(path); err != nil {
+			return nil, err
+		}
 	}
 	db, err := connect(ctx, dialect, dsn, path, opt)
 	if err != nil {

@@ -27,6 +27,22 @@ func lockFile(path string) (unlock func(), err error) {
 	}, nil
 }
 
+// createPrivate creates the SQLite file, if it does not exist yet, readable
+// and writable by its owner only: it holds password hashes and page tokens.
+// SQLite gives the -wal and -shm files it creates beside the database the
+// database file's permissions, so they are private too. An existing file
+// keeps the permissions its owner gave it.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if os.IsExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return f.Close()
+}
+
 // Lock modes of flock.
 const (
 	lockShared      = syscall.LOCK_SH
