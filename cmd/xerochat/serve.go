@@ -435,7 +435,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "xerochat is serving the API at %s/api/\n", m.URL())
+	fmt.Fprintf(stdout, "xerochat is serving the API at %s/api/ and the web app at %s/\n", m.URL(), m.URL())
 	select {
 	case <-ctx.Done():
 		m.Logger.Info("xerochat: shutting down")
