@@ -23,14 +23,7 @@ var smallTables = []string{"packages", "auth_generation"}
 // unplannedMethods are the *DB methods the plan test does not call: they
 // run at start, in maintenance, or are not queries of the store's own.
 var unplannedMethods = []string{"Close", "Count", "CountUsers", "Dialect", "MigrationVersion", "SQL",
-	"Pools", "Ready", "SchemaVersion", "Backup",
-	// The web app's queries, to be planned here next (see the issue notes).
-	"APIKeyCreatedAt", "Answers", "AnswersOfSubscriber", "Authenticate", "ClaimCSVJob", "Counts", "CreateCSVJob",
-	"CreatePackage", "CreateSession", "DeletePackage", "DeleteSession", "DeleteStaleSessions", "EachCSVReject",
-	"EachContact", "FindCSVJob", "FindPackage", "FindSession", "FinishCSVJob", "ForgetLoginFailures", "ImportCSVRows",
-	"ListAnswerRows", "ListCSVJobs", "ListContactGroups", "ListContacts", "ListPages", "ListSubscribers", "ListUsers",
-	"LoginFailures", "NewSubscribers", "RecordLoginFailure", "SetPassword", "TouchSession", "UpdateFlowCampaign",
-	"UpdatePackage"}
+	"Pools", "Ready", "SchemaVersion", "Backup"}
 
 // TestHotQueriesUseIndexes runs every store method a request or a webhook
 // may call on tables seeded large, records each statement the store runs
@@ -69,11 +62,12 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	if len(seen) < 40 {
 		t.Fatalf("traced only %d statements; the trace hook is not seeing the store's queries", len(seen))
 	}
+	tables := schemaTables(t, db)
 	for _, s := range seen {
 		if !explainable(s.query) {
 			continue
 		}
-		plan, scans := explain(t, db, s.query, s.args)
+		plan, scans := explain(t, db, tables, s.query, s.args)
 		for _, table := range scans {
 			if !slices.Contains(smallTables, table) {
 				t.Errorf("full scan of %s in\n%s\nplan:\n%s", table, strings.Join(strings.Fields(s.query), " "), plan)
@@ -94,12 +88,40 @@ var (
 	aliasRe    = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?`)
 )
 
-// explain returns the plan of query and the tables it reads whole. On
-// SQLite only the tables the statement names count: an INSERT's plan also
+// schemaTables lists the tables of the schema, the migrations' own
+// included, so that a table the web app or a later migration adds is held
+// to the rule without being named here.
+func schemaTables(t *testing.T, db *sqlstore.DB) []string {
+	t.Helper()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if db.Dialect() == sqlstore.Postgres {
+		q = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`
+	}
+	rows, err := db.SQL().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// explain returns the plan of query and the tables of the schema it reads
+// whole. On SQLite only the tables the statement names count: an INSERT's plan also
 // lists the foreign-key lookups into child tables that SQLite runs only
 // while a deferred constraint violation is outstanding, which never
 // happens here (no constraint is deferred).
-func explain(t *testing.T, db *sqlstore.DB, query string, args []any) (string, []string) {
+func explain(t *testing.T, db *sqlstore.DB, tables []string, query string, args []any) (string, []string) {
 	t.Helper()
 	if db.Dialect() == sqlstore.Postgres {
 		return explainPostgres(t, db, query, args)
@@ -126,7 +148,7 @@ func explain(t *testing.T, db *sqlstore.DB, query string, args []any) (string, [
 		}
 		fmt.Fprintln(&plan, detail)
 		if m := sqliteScan.FindStringSubmatch(detail); m != nil {
-			if table, ok := alias[m[1]]; ok && slices.Contains(sqlstore.Tables, table) {
+			if table, ok := alias[m[1]]; ok && slices.Contains(tables, table) {
 				scans = append(scans, table)
 			}
 		}
@@ -267,6 +289,7 @@ func exerciseStore(t *testing.T, ctx context.Context, db *sqlstore.DB) []string 
 	must("EachAnswer", db.EachAnswer(ctx, fc.ID, func(xerochat.FlowAnswer) error { return nil }))
 
 	called = append(called, exerciseMessenger(t, ctx, db, page)...)
+	called = append(called, exerciseWeb(t, ctx, db, planFixture{uid: uid, page: page, label: label, fc: fc})...)
 	return called
 }
 
