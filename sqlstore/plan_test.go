@@ -20,6 +20,22 @@ import (
 // smallTables do not grow with use, so reading them whole is no fault.
 var smallTables = []string{"packages", "auth_generation"}
 
+// inherentScans are the statements that cannot help reading a growing
+// table whole, each with its reason. A scan by any other statement, or of
+// another table by the same one, still fails the test.
+var inherentScans = []struct{ table, statement, reason string }{
+	{"users", "FROM users WHERE deleted = 0 AND id > ? AND (LOWER(name) LIKE ?",
+		"the admin's search for a user by any part of a name or e-mail: no b-tree serves LIKE '%x%' and no owner " +
+			"bounds it, so PostgreSQL reads users whole (SQLite walks the id range from the cursor: the same rows)"},
+}
+
+// inherent tells whether query reading table whole is one of inherentScans.
+func inherent(table, query string) bool {
+	return slices.ContainsFunc(inherentScans, func(s struct{ table, statement, reason string }) bool {
+		return s.table == table && strings.Contains(query, s.statement)
+	})
+}
+
 // unplannedMethods are the *DB methods the plan test does not call: they
 // run at start, in maintenance, or are not queries of the store's own.
 var unplannedMethods = []string{"Close", "Count", "CountUsers", "Dialect", "MigrationVersion", "SQL",
@@ -68,9 +84,10 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			continue
 		}
 		plan, scans := explain(t, db, tables, s.query, s.args)
+		query := strings.Join(strings.Fields(s.query), " ")
 		for _, table := range scans {
-			if !slices.Contains(smallTables, table) {
-				t.Errorf("full scan of %s in\n%s\nplan:\n%s", table, strings.Join(strings.Fields(s.query), " "), plan)
+			if !slices.Contains(smallTables, table) && !inherent(table, query) {
+				t.Errorf("full scan of %s in\n%s\nplan:\n%s", table, query, plan)
 			}
 		}
 	}
