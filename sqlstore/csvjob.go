@@ -3,8 +3,8 @@ package sqlstore
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/csv"
+	"errors"
 	"time"
 
 	"github.com/xerochat/xerochat"
