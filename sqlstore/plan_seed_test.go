@@ -15,8 +15,9 @@ const planSeedRows = 20_000
 
 // seedForPlans fills every table that grows with use with n rows, mostly
 // in states the hot queries do not look for (sent messages, processed
-// batches, fetched profiles), as a long-running server's tables are, and
-// then gathers the planner's statistics.
+// batches, fetched profiles, finished CSV imports, live sessions), as a
+// long-running server's tables are, and then gathers the planner's
+// statistics.
 func seedForPlans(t *testing.T, db *sqlstore.DB, n int) {
 	t.Helper()
 	series := func(m int) string {
@@ -26,7 +27,8 @@ func seedForPlans(t *testing.T, db *sqlstore.DB, n int) {
 		return fmt.Sprintf("(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < %d) SELECT i FROM s) AS n", m)
 	}
 	mod := func(m int) string { return fmt.Sprintf("(1 + i %% %d)", m) }
-	// Finished Messenger rows are younger than the retention's cutoff, as
+	// Finished Messenger rows are younger than the retention's cutoff, and
+	// sessions and sign-in failures younger than their sweeps' cutoffs, as
 	// on a server that prunes: what is older is gone already.
 	const young = "9999999999"
 	stmts := []string{
@@ -49,6 +51,12 @@ func seedForPlans(t *testing.T, db *sqlstore.DB, n int) {
 			SELECT ` + mod(n) + `, i, '{}', 'sent', 0, ` + young + ` FROM ` + series(2*n),
 		`INSERT INTO webhook_batches (body, received_at, done_at) SELECT '{}', 0, ` + young + ` FROM ` + series(n),
 		`INSERT INTO processed_events (event_key, processed_at) SELECT 'e' || i, ` + young + ` FROM ` + series(2*n),
+		`INSERT INTO web_sessions (token_hash, user_id, credential_gen, created_at, last_seen_at)
+			SELECT 't' || i, ` + mod(n) + `, 0, ` + young + `, ` + young + ` FROM ` + series(n),
+		`INSERT INTO login_failures (failure_key, at) SELECT 'k' || ` + mod(n/4) + `, ` + young + ` FROM ` + series(n),
+		`INSERT INTO csv_jobs (user_id, group_id, content, state, total, done, created_at, finished_at)
+			SELECT ` + mod(n) + `, ` + mod(n) + `, '', 'done', 10, 10, 0, 0 FROM ` + series(n),
+		`INSERT INTO csv_job_rejects (job_id, line, reason, raw) SELECT ` + mod(n) + `, i, 'r', 'x' FROM ` + series(2*n),
 		`ANALYZE`,
 	}
 	for _, q := range stmts {

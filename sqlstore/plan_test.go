@@ -20,17 +20,28 @@ import (
 // smallTables do not grow with use, so reading them whole is no fault.
 var smallTables = []string{"packages", "auth_generation"}
 
+// inherentScans are the statements that cannot help reading a growing
+// table whole, each with its reason. A scan by any other statement, or of
+// another table by the same one, still fails the test.
+var inherentScans = []struct{ table, statement, reason string }{
+	{"users", "FROM users WHERE deleted = 0 AND id > ? AND (LOWER(name) LIKE ?",
+		"the admin's search for a user by any part of a name or e-mail: no b-tree serves LIKE '%x%' and no owner " +
+			"bounds it, so PostgreSQL reads users whole (SQLite walks the id range from the cursor: the same rows)"},
+}
+
+// inherent tells whether query reading table whole is one of inherentScans.
+func inherent(table, query string) bool {
+	return slices.ContainsFunc(inherentScans, func(s struct{ table, statement, reason string }) bool {
+		return s.table == table && strings.Contains(query, s.statement)
+	})
+}
+
 // unplannedMethods are the *DB methods the plan test does not call: they
 // run at start, in maintenance, or are not queries of the store's own.
 var unplannedMethods = []string{"Close", "Count", "CountUsers", "Dialect", "MigrationVersion", "SQL",
-	"Pools", "Ready", "SchemaVersion", "Backup", "SetTokenKeys", "ReencryptTokens",
-	// The web app's queries, to be planned here next (see the issue notes).
-	"APIKeyCreatedAt", "Answers", "AnswersOfSubscriber", "Authenticate", "ClaimCSVJob", "Counts", "CreateCSVJob",
-	"CreatePackage", "CreateSession", "DeletePackage", "DeleteSession", "DeleteStaleSessions", "EachCSVReject",
-	"EachContact", "FindCSVJob", "FindPackage", "FindSession", "FinishCSVJob", "ForgetLoginFailures", "ImportCSVRows",
-	"ListAnswerRows", "ListCSVJobs", "ListContactGroups", "ListContacts", "ListPages", "ListSubscribers", "ListUsers",
-	"LoginFailures", "NewSubscribers", "RecordLoginFailure", "SetPassword", "TouchSession", "UpdateFlowCampaign",
-	"UpdatePackage"}
+	"Pools", "Ready", "SchemaVersion", "Backup",
+	// Key maintenance: set at start, and db seal-tokens.
+	"SetTokenKeys", "ReencryptTokens"}
 
 // TestHotQueriesUseIndexes runs every store method a request or a webhook
 // may call on tables seeded large, records each statement the store runs
@@ -69,14 +80,16 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	if len(seen) < 40 {
 		t.Fatalf("traced only %d statements; the trace hook is not seeing the store's queries", len(seen))
 	}
+	tables := schemaTables(t, db)
 	for _, s := range seen {
 		if !explainable(s.query) {
 			continue
 		}
-		plan, scans := explain(t, db, s.query, s.args)
+		plan, scans := explain(t, db, tables, s.query, s.args)
+		query := strings.Join(strings.Fields(s.query), " ")
 		for _, table := range scans {
-			if !slices.Contains(smallTables, table) {
-				t.Errorf("full scan of %s in\n%s\nplan:\n%s", table, strings.Join(strings.Fields(s.query), " "), plan)
+			if !slices.Contains(smallTables, table) && !inherent(table, query) {
+				t.Errorf("full scan of %s in\n%s\nplan:\n%s", table, query, plan)
 			}
 		}
 	}
@@ -90,16 +103,46 @@ func explainable(q string) bool {
 }
 
 var (
-	sqliteScan = regexp.MustCompile(`^SCAN (\w+)`)
+	// A skip-scan (ANY(a) on an index's first column) walks the whole
+	// index, as a scan does.
+	sqliteScan = regexp.MustCompile(`^(?:SCAN (\w+)|SEARCH (\w+) USING .*\(ANY\()`)
 	aliasRe    = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?`)
 )
 
-// explain returns the plan of query and the tables it reads whole. On
-// SQLite only the tables the statement names count: an INSERT's plan also
+// schemaTables lists the tables of the schema, the migrations' own
+// included, so that a table the web app or a later migration adds is held
+// to the rule without being named here.
+func schemaTables(t *testing.T, db *sqlstore.DB) []string {
+	t.Helper()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if db.Dialect() == sqlstore.Postgres {
+		q = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`
+	}
+	rows, err := db.SQL().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// explain returns the plan of query and the tables of the schema it reads
+// whole. On SQLite only the tables the statement names count: an INSERT's plan also
 // lists the foreign-key lookups into child tables that SQLite runs only
 // while a deferred constraint violation is outstanding, which never
 // happens here (no constraint is deferred).
-func explain(t *testing.T, db *sqlstore.DB, query string, args []any) (string, []string) {
+func explain(t *testing.T, db *sqlstore.DB, tables []string, query string, args []any) (string, []string) {
 	t.Helper()
 	if db.Dialect() == sqlstore.Postgres {
 		return explainPostgres(t, db, query, args)
@@ -126,7 +169,7 @@ func explain(t *testing.T, db *sqlstore.DB, query string, args []any) (string, [
 		}
 		fmt.Fprintln(&plan, detail)
 		if m := sqliteScan.FindStringSubmatch(detail); m != nil {
-			if table, ok := alias[m[1]]; ok && slices.Contains(sqlstore.Tables, table) {
+			if table, ok := alias[m[1]+m[2]]; ok && slices.Contains(tables, table) {
 				scans = append(scans, table)
 			}
 		}
@@ -138,12 +181,15 @@ func explain(t *testing.T, db *sqlstore.DB, query string, args []any) (string, [
 type pgNode struct {
 	NodeType  string   `json:"Node Type"`
 	Relation  string   `json:"Relation Name"`
+	IndexName string   `json:"Index Name"`
 	IndexCond string   `json:"Index Cond"`
 	Plans     []pgNode `json:"Plans"`
 }
 
 // explainPostgres reads a PostgreSQL plan: a sequential scan, or an index
-// scan with no condition on the index, reads the table whole.
+// scan with no condition on the index's first column, reads the table (or
+// its index) whole. PostgreSQL checks a condition on a later column of an
+// index against every entry, so such a scan counts as a full one.
 func explainPostgres(t *testing.T, db *sqlstore.DB, query string, args []any) (string, []string) {
 	t.Helper()
 	var raw string
@@ -158,13 +204,14 @@ func explainPostgres(t *testing.T, db *sqlstore.DB, query string, args []any) (s
 	var scans []string
 	var walk func(n pgNode, depth int)
 	walk = func(n pgNode, depth int) {
-		fmt.Fprintf(&plan, "%s%s %s %s\n", strings.Repeat("  ", depth), n.NodeType, n.Relation, n.IndexCond)
+		fmt.Fprintf(&plan, "%s%s %s %s %s\n", strings.Repeat("  ", depth), n.NodeType, n.Relation, n.IndexName, n.IndexCond)
 		switch n.NodeType {
 		case "Seq Scan":
 			scans = append(scans, n.Relation)
 		case "Index Scan", "Index Only Scan", "Bitmap Index Scan":
-			if n.IndexCond == "" && n.Relation != "" {
-				scans = append(scans, n.Relation)
+			table, lead := pgIndexLead(t, db, n.IndexName)
+			if n.IndexCond == "" || lead != "" && !regexp.MustCompile(`\b`+lead+`\b`).MatchString(n.IndexCond) {
+				scans = append(scans, table)
 			}
 		}
 		for _, c := range n.Plans {
@@ -173,6 +220,20 @@ func explainPostgres(t *testing.T, db *sqlstore.DB, query string, args []any) (s
 	}
 	walk(out[0].Plan, 0)
 	return plan.String(), scans
+}
+
+// pgIndexLead returns the table of a PostgreSQL index and the name of its
+// first column ("" when that is an expression).
+func pgIndexLead(t *testing.T, db *sqlstore.DB, index string) (table, lead string) {
+	t.Helper()
+	err := db.SQL().QueryRow(`SELECT c.relname, COALESCE(a.attname, '') FROM pg_index i
+		JOIN pg_class c ON c.oid = i.indrelid
+		LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+		WHERE i.indexrelid = $1::regclass`, index).Scan(&table, &lead)
+	if err != nil {
+		t.Fatalf("index %s: %v", index, err)
+	}
+	return table, lead
 }
 
 // recorder returns a check that adds a method's name to called and fails
@@ -267,6 +328,7 @@ func exerciseStore(t *testing.T, ctx context.Context, db *sqlstore.DB) []string 
 	must("EachAnswer", db.EachAnswer(ctx, fc.ID, func(xerochat.FlowAnswer) error { return nil }))
 
 	called = append(called, exerciseMessenger(t, ctx, db, page)...)
+	called = append(called, exerciseWeb(t, ctx, db, planFixture{uid: uid, page: page, label: label, fc: fc})...)
 	return called
 }
 
