@@ -143,33 +143,6 @@ func (db *DB) FindSubscriber(ctx context.Context, userID int64, psid, pageID str
 	return s, rows.Err()
 }
 
-// SaveSubscriber creates the subscriber of s.PageRef with s.PSID, or updates
-// its profile and activity fields, and returns the stored record. A saved
-// subscriber carries its profile, so none is fetched from Graph for it
-// (subscribers that arrive through the webhook are created by the
-// Messenger intake instead, and fetched).
-func (db *DB) SaveSubscriber(ctx context.Context, s *xerochat.Subscriber) (*xerochat.Subscriber, error) {
-	c := db.write()
-	_, err := c.exec(ctx, `INSERT INTO subscribers (user_id, page_ref, psid, first_name, last_name, full_name, gender, locale,
-		timezone, profile_pic, unavailable, last_error_message, last_error_broadcast, referer_source, subscribed_at, email,
-		phone_number, birthdate, last_interaction_at, profile_fetched)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-		ON CONFLICT (page_ref, psid) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
-		full_name = excluded.full_name, gender = excluded.gender, locale = excluded.locale, timezone = excluded.timezone,
-		profile_pic = excluded.profile_pic, unavailable = excluded.unavailable,
-		last_error_message = excluded.last_error_message, last_error_broadcast = excluded.last_error_broadcast,
-		referer_source = excluded.referer_source, email = excluded.email, phone_number = excluded.phone_number,
-		birthdate = excluded.birthdate, last_interaction_at = excluded.last_interaction_at`,
-		s.UserID, s.PageRef, s.PSID, s.FirstName, s.LastName, s.FullName, s.Gender, s.Locale, s.Timezone, s.ProfilePic,
-		flag(s.Unavailable), s.LastErrorMessage, s.LastErrorBroadcast, s.RefererSource, seconds(s.SubscribedAt),
-		s.Email, s.PhoneNumber, s.Birthdate, seconds(s.LastInteractionAt))
-	if err != nil {
-		return nil, err
-	}
-	return scanSubscriber(c.queryRow(ctx, `SELECT `+subscriberColumns+` FROM subscribers s JOIN pages p ON p.id = s.page_ref
-		WHERE s.page_ref = ? AND s.psid = ?`, s.PageRef, s.PSID))
-}
-
 const labelColumns = `id, user_id, page_ref, label_id, name, created_at`
 
 func scanLabel(row interface{ Scan(...any) error }) (*xerochat.Label, error) {

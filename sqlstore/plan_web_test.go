@@ -91,9 +91,7 @@ func exerciseSubscriberList(t *testing.T, ctx context.Context, db *sqlstore.DB, 
 	t.Helper()
 	var called []string
 	must := recorder(t, &called)
-	sub, err := db.SaveSubscriber(ctx, &xerochat.Subscriber{UserID: f.uid, PageRef: f.page.ID, PSID: "plan-psid-3",
-		FullName: "Plan Person"})
-	must("SaveSubscriber", err)
+	sub := insertSubscriber(t, db, f.uid, f.page.ID, "plan-psid-3", "Plan Person")
 	must("AssignLabel", db.AssignLabel(ctx, sub.ID, f.label.ID))
 	q := xerochat.SubscriberQuery{PageRef: f.page.ID, Limit: 2}
 	first, more, err := db.ListSubscribers(ctx, f.uid, q)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/sqlstore"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 )
@@ -88,4 +89,22 @@ func rebind(db *sqlstore.DB, q string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// insertSubscriber stores a subscriber with its profile fetched, the way a
+// webhook event and a profile fetch would leave it, for tests of the store
+// that need many of them fast.
+func insertSubscriber(t *testing.T, db *sqlstore.DB, userID, pageRef int64, psid, first string) *xerochat.Subscriber {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.SQL().ExecContext(ctx, rebind(db, `INSERT INTO subscribers (user_id, page_ref, psid, first_name, full_name,
+		subscribed_at, last_interaction_at, profile_fetched) VALUES (?, ?, ?, ?, ?, 1700000000, 1700000000, 1)`),
+		userID, pageRef, psid, first, first); err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.FindSubscriber(ctx, userID, psid, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/sqlstore"
@@ -191,11 +190,7 @@ func fill(t *testing.T, db *sqlstore.DB) {
 		t.Fatal(err)
 	}
 	for i := range 1234 {
-		s, err := db.SaveSubscriber(ctx, &xerochat.Subscriber{UserID: uid, PageRef: page.ID, PSID: fmt.Sprint(9000000000000000 + i),
-			FirstName: "F", SubscribedAt: time.Unix(1700000000, 0)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := insertSubscriber(t, db, uid, page.ID, fmt.Sprint(9000000000000000+i), "F")
 		if i%7 == 0 {
 			if err := db.AssignLabel(ctx, s.ID, label.ID); err != nil {
 				t.Fatal(err)
