@@ -65,6 +65,26 @@ func (m *Metrics) WatchBacklog(read Backlog) {
 	m.Registry.MustRegister(&backlogCollector{read: read})
 }
 
+// CSVJobs reports the CSV imports waiting and running (whole cluster).
+type CSVJobs func(ctx context.Context) (pending, running int, err error)
+
+// WatchCSVJobs registers gauges over read, read when Prometheus scrapes.
+func (m *Metrics) WatchCSVJobs(read CSVJobs) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "xerochat_csv_jobs_pending", Help: "CSV contact imports waiting for a runner (whole cluster).",
+	}, func() float64 { p, _ := csvCounts(read); return float64(p) }))
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "xerochat_csv_jobs_running", Help: "CSV contact imports being run (whole cluster).",
+	}, func() float64 { _, r := csvCounts(read); return float64(r) }))
+}
+
+func csvCounts(read CSVJobs) (pending, running int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pending, running, _ = read(ctx)
+	return pending, running
+}
+
 var (
 	descBatches  = prometheus.NewDesc("xerochat_webhook_backlog_batches", "Webhook batches received and not yet processed (whole cluster).", nil, nil)
 	descLag      = prometheus.NewDesc("xerochat_webhook_lag_seconds", "Age of the oldest webhook batch not yet processed (whole cluster).", nil, nil)

@@ -297,6 +297,8 @@ func exerciseStore(t *testing.T, ctx context.Context, db *sqlstore.DB) []string 
 	must("SetBotEnabled", db.SetBotEnabled(ctx, uid, page.PageID, true))
 	_, err = db.FindUserPage(ctx, uid, page.PageID)
 	must("FindUserPage", err)
+	_, _, err = db.CSVJobCounts(ctx)
+	must("CSVJobCounts", err)
 	sub := insertSubscriber(t, db, uid, page.ID, "plan-psid", "P")
 	label, err := db.SaveLabel(ctx, &xerochat.Label{UserID: uid, PageRef: page.ID, LabelID: "plan-label", Name: "VIP"})
 	must("SaveLabel", err)

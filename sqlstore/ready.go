@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/xerochat/xerochat"
 )
 
 // Ready reports whether the database answers and holds exactly the
@@ -39,4 +41,12 @@ func (db *DB) Lag(ctx context.Context) (time.Duration, error) {
 		return 0, nil
 	}
 	return max(0, time.Duration(db.now()-oldest.Int64)*time.Second), nil
+}
+
+// CSVJobCounts counts the CSV imports waiting and running, for metrics.
+func (db *DB) CSVJobCounts(ctx context.Context) (pending, running int, err error) {
+	err = db.read().queryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM csv_jobs WHERE state = ?),
+		(SELECT COUNT(*) FROM csv_jobs WHERE state = ?)`, xerochat.CSVPending, xerochat.CSVRunning).Scan(&pending, &running)
+	return pending, running, err
 }

@@ -70,6 +70,8 @@ func TestServeObservability(t *testing.T) {
 		`xerochat_webhook_backlog_batches 0`,
 		`xerochat_webhook_lag_seconds 0`,
 		`xerochat_outbox_pending_messages 0`,
+		`xerochat_csv_jobs_pending 0`,
+		`xerochat_csv_jobs_running 0`,
 		`go_sql_open_connections{db_name="read"}`,
 		`go_goroutines`,
 	} {

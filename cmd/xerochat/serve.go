@@ -167,6 +167,7 @@ func (m *Main) Open(ctx context.Context) error {
 			lag, err := db.Lag(ctx)
 			return batches, messages, profiles, lag, err
 		})
+		m.metrics.WatchCSVJobs(db.CSVJobCounts)
 	}
 	m.App = &app.App{Users: db, Contacts: db, Pages: db, Flows: db, Facebook: m.Facebook}
 	return nil
