@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/httpserver"
@@ -53,10 +52,6 @@ func (s *Server) respond(c *call, out any, err error) {
 	}
 }
 
-// loginInterval bounds how often API use updates last_login_at, so that
-// reads do not each cost a write.
-const loginInterval = time.Minute
-
 // auth checks the caller's key (api_key, or an Authorization: Bearer
 // header) and, for Admin endpoints, the caller's type. Every failure but a
 // missing key answers the same message, so keys cannot be probed. Once the
@@ -93,11 +88,8 @@ func (c *call) auth(admin bool) error {
 	if !u.CanUseAPI(now.In(c.s.Location)) || admin && !u.IsAdmin() {
 		return invalid()
 	}
-	if now.Sub(u.LastLoginAt) > loginInterval {
-		if err := c.s.App.Users.RecordLogin(c.ctx, u.ID, clientIP(c.r)); err != nil {
-			c.s.Logger.WarnContext(c.ctx, "api: record login", "user", u.ID, "err", err)
-		}
-	}
+	// An API call is not a login: last_login_at and last_login_ip record
+	// dashboard sign-ins, as in the original.
 	c.user = u
 	return c.badParam
 }
