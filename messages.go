@@ -23,6 +23,7 @@ const (
 	MsgUserEmailTaken      = "Email already exists"
 	MsgUserExpiryBad       = "Invalid expired_date, use YYYY-MM-DD"
 	MsgUserStatusBad       = "Invalid status, use 0 or 1"
+	MsgUserTypeBad         = "Invalid user type, use Admin or Member"
 	MsgUserIDInPath        = "Provide User ID with End Point URL"
 	MsgUserNoUpdate        = "Provide at least one field to update"
 	MsgUserPasswordTooLong = "The password is too long"

@@ -78,6 +78,9 @@ type UserUpdate struct {
 	PackageID   *int64
 	ExpiredDate *string
 	Status      *int
+	// Type changes the account's type (UserTypeAdmin or UserTypeMember);
+	// the web app's admin sets it, the API has no parameter for it.
+	Type *string
 }
 
 // NewUser is what creating an account needs.

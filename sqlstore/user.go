@@ -142,6 +142,12 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, upd xerochat.UserUpdate)
 		if upd.Status != nil {
 			add("status", *upd.Status)
 		}
+		if upd.Type != nil {
+			if *upd.Type != xerochat.UserTypeAdmin && *upd.Type != xerochat.UserTypeMember {
+				return &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgUserTypeBad}
+			}
+			add("user_type", *upd.Type)
+		}
 		if len(set) == 0 {
 			return &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgUserNoUpdate}
 		}

@@ -92,6 +92,20 @@ func TestAdminManagesUsers(t *testing.T) {
 	}
 	location(t, admin.PostForm("/app/admin/users/"+id, xerochattest.Vals("name", "Cleo P", "package_id", "1", "expired_date", expiry, "status", "1")))
 
+	// The type: an unknown one is refused next to its field; Admin makes
+	// the member an admin, whose key then opens the admin endpoints.
+	if res := admin.PostForm("/app/admin/users/"+id, xerochattest.Vals("name", "Cleo P", "package_id", "1", "expired_date", expiry,
+		"status", "1", "user_type", "Root")); fieldErrors(res.Body)["user_type"] != xerochat.MsgUserTypeBad {
+		t.Errorf("an unknown type: %v", fieldErrors(res.Body))
+	}
+	location(t, admin.PostForm("/app/admin/users/"+id, xerochattest.Vals("name", "Cleo P", "package_id", "1", "expired_date", expiry,
+		"status", "1", "user_type", "Admin")))
+	if u := ws.Get("get_user_info", xerochattest.Vals("api_key", ws.AdminKey, "user_id", id)).JSON(t)["user_info"].(map[string]any); u["user_type"] != "Admin" {
+		t.Errorf("after making Cleo an admin: %v", u)
+	}
+	location(t, admin.PostForm("/app/admin/users/"+id, xerochattest.Vals("name", "Cleo P", "package_id", "1", "expired_date", expiry,
+		"status", "1", "user_type", "Member")))
+
 	// Reset password: the new one is shown once and works; the old one not.
 	res = admin.PostForm("/app/admin/users/"+id+"/password", nil)
 	newPW := shownPassword.FindSubmatch(res.Body)

@@ -123,6 +123,8 @@ func userField(err error) string {
 		return "package_id"
 	case xerochat.MsgUserPasswordTooLong:
 		return "password"
+	case xerochat.MsgUserTypeBad:
+		return "user_type"
 	}
 	return "name"
 }
@@ -164,7 +166,8 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	if v.Form == nil {
 		v.Form = url.Values{"name": {u.Name}, "mobile": {u.Mobile}, "address": {u.Address},
-			"package_id": {strconv.FormatInt(u.PackageID, 10)}, "expired_date": {u.ExpiredDate}, "status": {strconv.Itoa(u.Status)}}
+			"package_id": {strconv.FormatInt(u.PackageID, 10)}, "expired_date": {u.ExpiredDate}, "status": {strconv.Itoa(u.Status)},
+			"user_type": {u.Type}}
 	}
 	v.Title, v.Nav, v.Data = u.Email, "admin", userData{Target: u, Packages: pkgs}
 	s.renderStatus(w, r, status, "user", v)
@@ -178,7 +181,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	f := url.Values{}
-	for _, k := range []string{"name", "mobile", "address", "package_id", "expired_date", "status"} {
+	for _, k := range []string{"name", "mobile", "address", "package_id", "expired_date", "status", "user_type"} {
 		f.Set(k, strings.TrimSpace(r.PostFormValue(k)))
 	}
 	v.Form = f
@@ -197,6 +200,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	if st, err := strconv.Atoi(f.Get("status")); err == nil && st != u.Status {
 		upd.Status = &st
+	}
+	if typ := f.Get("user_type"); typ != "" && typ != u.Type {
+		upd.Type = &typ
 	}
 	var err error
 	switch {
