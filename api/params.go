@@ -12,21 +12,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/xerochat/xerochat"
 )
 
 // MaxBodyBytes is the largest request body accepted; larger ones get 413.
 const MaxBodyBytes = 1 << 20
-
-// maxParamLen caps each parameter in characters. The default suits names,
-// e-mails and ids; a few parameters need more or less room.
-var maxParamLen = map[string]int{
-	"label_ids": 8192,
-	"address":   1000,
-	"password":  72, // bcrypt reads no further than 72 bytes
-}
-
-const defaultMaxParamLen = 255
 
 // readParams gathers the parameters of the query string and the body (the
 // body wins) into c.params. A non-zero status means the body cannot be read
@@ -50,24 +41,10 @@ func (c *call) readParams(names []string) (status int, msg string) {
 	return 0, ""
 }
 
-// checkParam applies the encoding and length rules to one value. The key is
-// not checked here: any bad key is simply an invalid key.
-func checkParam(name, v string) error {
-	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-		return invalid(fmt.Sprintf("The %s field must be UTF-8 text without NUL characters", name))
-	}
-	limit := maxParamLen[name]
-	if limit == 0 {
-		limit = defaultMaxParamLen
-	}
-	if name == "password" && len(v) > limit {
-		return invalid(fmt.Sprintf("The %s field is too long (at most %d bytes)", name, limit))
-	}
-	if utf8.RuneCountInString(v) > limit {
-		return invalid(fmt.Sprintf("The %s field is too long (at most %d characters)", name, limit))
-	}
-	return nil
-}
+// checkParam applies the encoding and length rules every door shares
+// (xerochat.CheckField). The key is not checked here: any bad key is
+// simply an invalid key.
+func checkParam(name, v string) error { return xerochat.CheckField(name, v, 0) }
 
 // addValues copies values into params, trimmed. A repeated name keeps its
 // last value, as PHP (and so the original server) does.

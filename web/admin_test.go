@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -189,5 +190,31 @@ func TestExpiredMemberSeesANoticeAndCanExport(t *testing.T) {
 	}
 	if export := string(c.Get("/app/contacts/groups/" + itoa(int64(g)) + "/export.csv").Body); !strings.Contains(export, "kept@example.com") {
 		t.Errorf("an expired member's export: %s", export)
+	}
+}
+
+// The forms hold their fields to the API's rules: a name longer than the
+// API takes, or text with a NUL, is refused and nothing changes.
+func TestFormsKeepTheAPIsFieldRules(t *testing.T) {
+	ws := xerochattest.NewWebServer(t)
+	m := ws.NewMember("ann@example.com", "")
+	c := ws.Client()
+	c.Login(m.Email, xerochattest.MemberPassword)
+	before := ws.Snapshot()
+	for _, form := range []url.Values{
+		xerochattest.Vals("name", strings.Repeat("n", 256)),
+		xerochattest.Vals("name", "a\x00b"),
+		xerochattest.Vals("name", "Ann", "address", strings.Repeat("a", 1001)),
+	} {
+		res := c.PostForm("/app/profile", form)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "field") {
+			t.Errorf("profile %v: %d", form, res.Status)
+		}
+	}
+	if ws.Snapshot() != before {
+		t.Error("a refused form changed data")
+	}
+	if res := c.PostForm("/app/profile", xerochattest.Vals("name", strings.Repeat("n", 255), "address", strings.Repeat("a", 1000))); res.Status >= 400 {
+		t.Errorf("values at the limits: %d", res.Status)
 	}
 }

@@ -115,8 +115,53 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *view)) htt
 		if r.Method == http.MethodGet {
 			v.Notice = takeNotice(w, r)
 		}
+		if err := checkForm(r); err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
 		h(w, r, v)
 	}
+}
+
+// formFieldLimit bounds the form fields the API has no parameter for
+// (question texts, completion messages); the API's own fields keep the
+// API's limits.
+const formFieldLimit = 20000
+
+// checkForm holds a posted form to the rules the API holds its parameters
+// to (xerochat.CheckField: UTF-8 without NUL, the same lengths for the same
+// names), so that the browser stores nothing the API would refuse. A
+// multipart form (a CSV file) is read by its own handler.
+func checkForm(r *http.Request) error {
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return &xerochat.Error{Code: xerochat.EINVALID, Message: "The form could not be read"}
+	}
+	for name, values := range r.PostForm {
+		limit := 0 // the API's limit for the API's fields
+		if longField(name) {
+			limit = formFieldLimit
+		}
+		for _, v := range values {
+			if err := xerochat.CheckField(name, v, limit); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// longField tells the flow builder's texts, which the API has no
+// parameter for: questions (q1_text, q2_options...), triggers and the
+// completion message.
+func longField(name string) bool {
+	switch name {
+	case "completion_message", "keywords", "payloads":
+		return true
+	}
+	return len(name) > 1 && name[0] == 'q' && name[1] >= '0' && name[1] <= '9'
 }
 
 // admin runs h for a signed-in admin; a member gets the not-found page, so
