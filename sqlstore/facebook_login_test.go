@@ -30,10 +30,22 @@ func TestFacebookLoginStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, try := range map[string]func() error{
-		"another session": func() error { _, err := db.TakeFacebookLogin(ctx, "k1", bobS, ann, "choice", now.Add(-time.Minute)); return err },
-		"another user":    func() error { _, err := db.TakeFacebookLogin(ctx, "k1", annS, bob, "choice", now.Add(-time.Minute)); return err },
-		"another stage":   func() error { _, err := db.TakeFacebookLogin(ctx, "k1", annS, ann, "dialog", now.Add(-time.Minute)); return err },
-		"too old":         func() error { _, err := db.TakeFacebookLogin(ctx, "k1", annS, ann, "choice", now.Add(time.Minute)); return err },
+		"another session": func() error {
+			_, err := db.TakeFacebookLogin(ctx, "k1", bobS, ann, "choice", now.Add(-time.Minute))
+			return err
+		},
+		"another user": func() error {
+			_, err := db.TakeFacebookLogin(ctx, "k1", annS, bob, "choice", now.Add(-time.Minute))
+			return err
+		},
+		"another stage": func() error {
+			_, err := db.TakeFacebookLogin(ctx, "k1", annS, ann, "dialog", now.Add(-time.Minute))
+			return err
+		},
+		"too old": func() error {
+			_, err := db.TakeFacebookLogin(ctx, "k1", annS, ann, "choice", now.Add(time.Minute))
+			return err
+		},
 	} {
 		if err := try(); xerochat.ErrorCode(err) != xerochat.ENOTFOUND {
 			t.Errorf("%s: %v, want ENOTFOUND", name, err)
