@@ -107,6 +107,9 @@ func TestConnectWithFacebookOverHTTP(t *testing.T) {
 	if !strings.Contains(pages, "Connect with Facebook") || !strings.Contains(pages, ws.URL+"/webhook") {
 		t.Fatalf("Pages screen without the button or the webhook URL: %s", pages)
 	}
+	if csp := c.Get("/app/pages").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+ws.Fake.URL()+";") {
+		t.Errorf("the Connect form may not redirect to the dialog: %s", csp)
+	}
 	dialog := openDialog(t, c)
 	du, _ := url.Parse(dialog)
 	q := du.Query()
@@ -440,4 +443,13 @@ func readResponse(t *testing.T, res *http.Response) xerochattest.Response {
 		t.Fatal(err)
 	}
 	return xerochattest.Response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+func findPage(t *testing.T, ws *xerochattest.WebServer, userID int64, pageID string) *xerochat.Page {
+	t.Helper()
+	p, err := ws.DB.FindUserPage(context.Background(), userID, pageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
