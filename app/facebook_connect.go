@@ -66,10 +66,11 @@ func (l *FacebookLogins) lifetime() time.Duration { return orDefault(l.Lifetime,
 // and returns the dialog's address to send the browser to. Its state is
 // random and stored as a digest for this session only, so a callback
 // forged by another site, or replayed in another browser, is refused.
-// Logins abandoned earlier are swept here.
+// Logins abandoned earlier are swept here and at Finish (and a session's
+// go with it, when it ends or is swept at a sign-in).
 func (l *FacebookLogins) Start(ctx context.Context, sessionHash string, userID int64, redirectURI string) (string, error) {
 	now := l.App.now()
-	if err := l.Store.DeleteFacebookLogins(ctx, now.Add(-l.lifetime())); err != nil {
+	if err := l.sweep(ctx, now); err != nil {
 		return "", err
 	}
 	state := xerochat.NewSessionToken()
@@ -124,6 +125,9 @@ func (l *FacebookLogins) Finish(ctx context.Context, sessionHash string, userID 
 	}
 	login, err := l.App.FinishFacebookLogin(ctx, cb.Code, redirectURI)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.sweep(ctx, now); err != nil {
 		return nil, err
 	}
 	key := xerochat.NewSessionToken()
@@ -182,6 +186,11 @@ func (l *FacebookLogins) Choose(ctx context.Context, sessionHash string, userID 
 		return nil, &xerochat.Error{Code: xerochat.EINVALID, Message: MsgLoginNone}
 	}
 	return out, nil
+}
+
+// sweep deletes the logins past their lifetime, page tokens and all.
+func (l *FacebookLogins) sweep(ctx context.Context, now time.Time) error {
+	return l.Store.DeleteFacebookLogins(ctx, now.Add(-l.lifetime()))
 }
 
 // refusedAs turns the store's not-found into a refusal with msg.

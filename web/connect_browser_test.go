@@ -75,9 +75,10 @@ func TestBrowserConnectCancelBotOffReconnect(t *testing.T) {
 	p.click(button("Connect the ticked pages"))
 	p.sees(withText("Connected, bot on"))
 	p.click(link("Back to your pages"))
-
+	p.sees(heading("Pages"))
 	p.click(button("Turn the bot off for Ann's Bakery"))
 	p.sees(withText("The bot of Ann's Bakery is now off."))
+	p.sees(button("Turn the bot on for Ann's Bakery"))
 	if _, on := ws.Fake.Subscription("301"); on {
 		t.Errorf("bot off in the browser, app still subscribed")
 	}
