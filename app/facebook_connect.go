@@ -120,8 +120,13 @@ func (l *FacebookLogins) Finish(ctx context.Context, sessionHash string, userID 
 		now.Add(-l.lifetime())); err != nil {
 		return nil, refusedAs(err, MsgLoginState)
 	}
-	if cb.Error != "" || cb.Code == "" {
+	switch {
+	case cb.Error == "access_denied":
 		return nil, &xerochat.Error{Code: xerochat.EINVALID, Message: MsgLoginDeclined}
+	case cb.Error != "":
+		return nil, xerochat.Errorf(xerochat.EINVALID, MsgLoginFailed, cb.Error)
+	case cb.Code == "":
+		return nil, xerochat.Errorf(xerochat.EINVALID, MsgLoginFailed, "no code came back")
 	}
 	login, err := l.App.FinishFacebookLogin(ctx, cb.Code, redirectURI)
 	if err != nil {

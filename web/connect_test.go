@@ -258,6 +258,17 @@ func TestConnectDeclinedOrMissingPermissions(t *testing.T) {
 		!strings.Contains(text(res), `<button type="submit">Connect with Facebook</button>`) {
 		t.Errorf("cancelled dialog: %d %s", res.Status, res.Body)
 	}
+	// Another error of the dialog, or no code at all, is Facebook's refusal.
+	u, err := ws.Fake.Cancel(openDialog(t, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("error", "server_error")
+	u.RawQuery = q.Encode()
+	if res := c.Get(u.RequestURI()); res.Status != http.StatusUnprocessableEntity || !strings.Contains(text(res), "Facebook refused the login (server_error)") {
+		t.Errorf("dialog error: %d %s", res.Status, res.Body)
+	}
 	ws.Fake.Decline(facebookManager, "pages_manage_metadata", "pages_messaging")
 	res = back(t, c, ws.Fake.Continue, openDialog(t, c))
 	want := "missing: pages_messaging, pages_manage_metadata"
