@@ -14,16 +14,22 @@ import (
 
 // contentSecurityPolicy allows scripts, styles and images from this server
 // only: no inline script can run, and no other site may frame a page.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+// Forms post to this server only; formOrigins adds the origins a form's
+// answer may redirect to (browsers apply form-action to the redirect as
+// well): Facebook Login's dialog, after the Connect button.
+func contentSecurityPolicy(formOrigins ...string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"form-action " + strings.Join(append([]string{"'self'"}, formOrigins...), " ") +
+		"; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+}
 
-// securityHeaders sets the headers every answer of the web app carries.
-// Pages hold personal data and one-time secrets (API keys, passwords), so
-// nothing is cached.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every answer of the web app carries,
+// with the policy csp. Pages hold personal data and one-time secrets (API
+// keys, passwords), so nothing is cached.
+func securityHeaders(csp string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")

@@ -7,18 +7,20 @@ import (
 )
 
 type pagesData struct {
-	Pages []*xerochat.Page
+	Pages   []*xerochat.Page
+	Connect connectSetup
 }
 
 // pagesList shows the member's connected pages with their bot switch, the
-// last Graph error the workers recorded, and label sync.
+// last Graph error the workers recorded (a refused token: "Reconnect
+// needed"), label sync, and the Connect with Facebook button.
 func (s *Server) pagesList(w http.ResponseWriter, r *http.Request, v *view) {
 	pages, err := s.Reads.ListPages(r.Context(), v.User.ID)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	v.Title, v.Nav, v.Data = "Pages", "pages", pagesData{Pages: pages}
+	v.Title, v.Nav, v.Data = "Pages", "pages", pagesData{Pages: pages, Connect: s.connectSetup()}
 	s.render(w, r, "pages", v)
 }
 

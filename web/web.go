@@ -45,6 +45,14 @@ type Server struct {
 	// Admin lists users and keeps packages; Packages holds their rules.
 	Admin    xerochat.AdminService
 	Packages *app.Packages
+	// Login connects pages with Facebook Login; nil when the server has no
+	// Facebook app (--fb-app-id and --fb-app-secret), and the Pages screen
+	// then says what to configure.
+	Login *app.FacebookLogins
+	// PublicURL is the server's external base URL (--public-url): the
+	// Facebook Login redirect goes to it, and the Pages screen shows the
+	// webhook callback to configure at Facebook under it.
+	PublicURL string
 	// Location is the server's configured time zone: every time shown is in it.
 	Location *time.Location
 	Logger   *slog.Logger
@@ -78,7 +86,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderStatus(w, r, http.StatusForbidden, "error", &view{Title: "Refused", Message: xerochat.MsgCrossSiteRefused})
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(contentSecurityPolicy(s.dialogOrigins()...), cop.Handler(mux))
 }
 
 // memberRoutes are the screens behind sign-in, one file each.
@@ -92,6 +100,9 @@ func (s *Server) memberRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/pages", s.signedIn(s.pagesList))
 	mux.HandleFunc("POST /app/pages/{page}/bot", s.signedIn(s.setBot))
 	mux.HandleFunc("POST /app/pages/{page}/sync-labels", s.signedIn(s.syncLabels))
+	mux.HandleFunc("POST /app/pages/facebook", s.signedIn(s.startLogin))
+	mux.HandleFunc("GET /app/pages/facebook/callback", s.signedIn(s.loginCallback))
+	mux.HandleFunc("POST /app/pages/facebook/connect", s.signedIn(s.choosePages))
 	mux.HandleFunc("GET /app/subscribers", s.signedIn(s.subscribers))
 	mux.HandleFunc("GET /app/subscribers/{page}/{psid}", s.signedIn(s.subscriber))
 	mux.HandleFunc("POST /app/subscribers/{page}/{psid}/labels", s.signedIn(s.assignLabel))

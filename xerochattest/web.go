@@ -17,6 +17,7 @@ import (
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/api"
 	"github.com/xerochat/xerochat/app"
+	"github.com/xerochat/xerochat/graph"
 	"github.com/xerochat/xerochat/httpserver"
 	"github.com/xerochat/xerochat/messenger"
 	"github.com/xerochat/xerochat/web"
@@ -63,9 +64,21 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 		Now: func() time.Time { return time.Now().Add(time.Duration(ws.skew.Load())) }}
 	ws.Imports = &app.CSVImports{Jobs: s.DB, Contacts: s.DB, Logger: logger, Lease: 2 * time.Second, Poll: 100 * time.Millisecond}
 	ws.StartImports()
+	// The server's address is known before it starts, so that Facebook
+	// Login's redirect URI can name it, as --public-url does.
+	hs := httptest.NewUnstartedServer(nil)
+	publicURL := "http://" + hs.Listener.Addr().String()
+	// Facebook Login runs against the fake's app, on the graph client the
+	// server already uses (as `serve` gives it --fb-app-id and the secret).
+	fb, ok := s.App.Facebook.(*graph.Client)
+	if !ok {
+		tb.Fatalf("xerochattest: the server's Facebook is a %T, not the graph client", s.App.Facebook)
+	}
+	fb.AppID, fb.AppSecret = s.Fake.App()
 	ws.Web = &web.Server{App: s.App, Sessions: ws.Sessions, Reads: s.DB, Lists: s.DB, Subs: s.DB, Imports: ws.Imports,
 		Admin: s.DB, Packages: &app.Packages{Store: s.DB}, Flows: &app.FlowBuilder{App: s.App, Store: s.DB}, FlowEdits: s.DB,
-		Location: cfg.location, Logger: logger}
+		Login:     &app.FacebookLogins{App: s.App, Store: s.DB, Dialog: fb, DialogBase: s.Fake.URL()},
+		PublicURL: publicURL, Location: cfg.location, Logger: logger}
 	webhook := &messenger.Webhook{Store: s.DB, AppSecret: AppSecret, VerifyToken: VerifyToken, Logger: logger,
 		Stored: func() {
 			if s.Worker != nil {
@@ -73,8 +86,9 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 			}
 		}}
 	apiServer := &api.Server{App: s.App, Location: cfg.location, Logger: logger}
-	hs := httptest.NewServer(httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Web: ws.Web.Handler(),
-		Ping: s.DB.SQL().PingContext, Logger: logger}.Handler())
+	hs.Config.Handler = httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Web: ws.Web.Handler(),
+		Ping: s.DB.SQL().PingContext, Logger: logger}.Handler()
+	hs.Start()
 	s.URL = hs.URL
 	stop := s.stop
 	s.stop = func() { hs.Close(); ws.StopImports(); stop() }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,12 @@ type Config struct {
 	// Messenger.
 	FBAppSecret   string
 	FBVerifyToken string
+	// Facebook Login: the app's id (with FBAppSecret), the server's
+	// external base URL (the OAuth redirect and the webhook callback live
+	// under it) and the host of Facebook's login dialog.
+	FBAppID     string
+	PublicURL   string
+	FBDialogURL string
 	// Workers is how many Messenger workers this process runs; 0 makes a
 	// process that only takes requests (another one does the work).
 	Workers int
@@ -149,7 +156,9 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Facebook = graph.New(m.demo.URL(), m.Config.GraphVersion)
 	}
 	if m.Facebook == nil {
-		m.Facebook = graph.New(m.Config.GraphURL, m.Config.GraphVersion)
+		fb := graph.New(m.Config.GraphURL, m.Config.GraphVersion)
+		fb.AppID, fb.AppSecret = m.Config.FBAppID, m.Config.FBAppSecret
+		m.Facebook = fb
 	}
 	if m.Config.MetricsAddr != "" {
 		m.metrics = metrics.New()
@@ -274,7 +283,13 @@ func (m *Main) handler(proxies httpserver.Proxies) http.Handler {
 	m.closers = append(m.closers, func() error { stopImports(); importing.Wait(); return nil })
 	webApp := &web.Server{App: m.App, Sessions: sessions, Reads: m.DB, Lists: m.DB, Subs: m.DB, Imports: imports,
 		Admin: m.DB, Packages: &app.Packages{Store: m.DB}, Flows: &app.FlowBuilder{App: m.App, Store: m.DB}, FlowEdits: m.DB,
-		Location: loc, Logger: m.Logger}
+		PublicURL: m.Config.PublicURL, Location: loc, Logger: m.Logger}
+	if m.Config.FBAppID != "" && m.Config.FBAppSecret != "" && m.demo == nil {
+		// DialogURL needs only the app id and the Graph version.
+		dialog := graph.New(m.Config.GraphURL, m.Config.GraphVersion)
+		dialog.AppID = m.Config.FBAppID
+		webApp.Login = &app.FacebookLogins{App: m.App, Store: m.DB, Dialog: dialog, DialogBase: m.Config.FBDialogURL}
+	}
 	routes := httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Web: webApp.Handler(), Ping: m.DB.SQL().PingContext,
 		Ready: m.DB.Ready, Proxies: proxies, Logger: m.Logger}
 	if m.metrics != nil {
@@ -395,6 +410,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.AdminEmail, "admin-email", envOr("XEROCHAT_ADMIN_EMAIL", "admin@xerochat.local"), "e-mail of the admin created on an empty database (env XEROCHAT_ADMIN_EMAIL)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "on an empty database, also seed a demo member, page, subscribers, labels, contacts and a flow campaign (Facebook simulated in-process)")
 	fs.StringVar(&cfg.FBAppSecret, "fb-app-secret", envOr("XEROCHAT_FB_APP_SECRET", ""), "Facebook app secret; when set, webhook POSTs must carry a valid X-Hub-Signature-256 (env XEROCHAT_FB_APP_SECRET)")
+	fs.StringVar(&cfg.FBAppID, "fb-app-id", envOr("XEROCHAT_FB_APP_ID", ""), "Facebook app id; with --fb-app-secret and --public-url, members connect pages with Facebook Login (env XEROCHAT_FB_APP_ID)")
+	fs.StringVar(&cfg.PublicURL, "public-url", envOr("XEROCHAT_PUBLIC_URL", ""), "external base URL of this server, e.g. https://chat.example.com: Facebook Login's redirect and the webhook callback live under it (env XEROCHAT_PUBLIC_URL)")
+	fs.StringVar(&cfg.FBDialogURL, "fb-dialog-url", envOr("XEROCHAT_FB_DIALOG_URL", graph.DefaultDialogURL), "base URL of Facebook Login's dialog (env XEROCHAT_FB_DIALOG_URL)")
 	fs.StringVar(&cfg.FBVerifyToken, "fb-verify-token", envOr("XEROCHAT_FB_VERIFY_TOKEN", ""), "token Facebook sends to verify the webhook (env XEROCHAT_FB_VERIFY_TOKEN)")
 	fs.IntVar(&cfg.Workers, "workers", 4, "Messenger workers in this process, each taking any page's lane (0: only take requests)")
 	fs.DurationVar(&cfg.JobLease, "job-lease", 30*time.Second, "how long a worker reserves claimed work before another process may take it over")
@@ -417,6 +435,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := errors.Join(atLeast("workers", cfg.Workers, 0), atLeast("job-lease", cfg.JobLease, time.Second),
 		atLeast("retention", cfg.Retention, 0), checkPoolFlags(cfg.DBOptions)); err != nil {
+		return err
+	}
+	// Both URLs are bases that paths are appended to: a scheme and a host,
+	// nothing after but an optional trailing slash.
+	checkBaseURL := func(flag, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return usagef("--%s %q: want a base URL such as https://chat.example.com", flag, v)
+		}
+		return nil
+	}
+	if err := errors.Join(checkBaseURL("public-url", cfg.PublicURL), checkBaseURL("fb-dialog-url", cfg.FBDialogURL)); err != nil {
 		return err
 	}
 	if _, err := time.LoadLocation(cfg.Timezone); err != nil {
