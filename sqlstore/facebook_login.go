@@ -20,7 +20,10 @@ func (db *DB) PutFacebookLogin(ctx context.Context, keyHash, sessionHash string,
 		if err != nil {
 			return err
 		}
-		raw = string(b)
+		// The pages carry their tokens: sealed like the pages' own.
+		if raw, err = db.tokens.seal(string(b)); err != nil {
+			return err
+		}
 	}
 	_, err := db.write().exec(ctx, `INSERT INTO facebook_logins (key_hash, session_hash, user_id, stage, pages, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, keyHash, sessionHash, userID, stage, raw, seconds(at))
@@ -44,6 +47,9 @@ func (db *DB) TakeFacebookLogin(ctx context.Context, keyHash, sessionHash string
 		return nil, &xerochat.Error{Code: xerochat.ENOTFOUND, Message: "facebook login not found"}
 	}
 	if err != nil || raw == "" {
+		return nil, err
+	}
+	if raw, err = db.tokens.open(raw); err != nil {
 		return nil, err
 	}
 	var pages []xerochat.FacebookPage

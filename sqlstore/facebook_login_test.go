@@ -1,20 +1,15 @@
 package sqlstore_test
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/xerochat/xerochat"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 )
-
-func init() {
-	// The Facebook Login store's statements are key lookups on the primary
-	// key and a sweep on created_at's index; the plan test is to exercise
-	// them next (its file belongs to another change in flight).
-	unplannedMethods = append(unplannedMethods, "PutFacebookLogin", "TakeFacebookLogin", "DeleteFacebookLogins")
-}
 
 // A login stage is taken once, only by the session and user that stored
 // it, only at its stage and while fresh; the pages come back with their
@@ -78,5 +73,30 @@ func TestFacebookLoginStages(t *testing.T) {
 	}
 	if _, err := db.TakeFacebookLogin(ctx, "d1", annS, ann, "dialog", time.Time{}); xerochat.ErrorCode(err) != xerochat.ENOTFOUND {
 		t.Errorf("a login outlived its session: %v", err)
+	}
+}
+
+// With a secret key, the pages of a login in progress — their tokens —
+// are sealed at rest too.
+func TestFacebookLoginPagesSealed(t *testing.T) {
+	db := sqlstoretest.Open(t)
+	ctx := context.Background()
+	db.SetTokenKeys(tokenKeys(t, bytes.Repeat([]byte{7}, 32)))
+	ann := newSessionUser(t, db, "ann@example.com")
+	s := startSession(t, db, ann)
+	pages := []xerochat.FacebookPage{{ID: "301", Name: "One", AccessToken: "tok-secret"}}
+	if err := db.PutFacebookLogin(ctx, "k", s, ann, "choice", pages, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var raw string
+	if err := db.SQL().QueryRowContext(ctx, `SELECT pages FROM facebook_logins`).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(raw, "tok-secret") || !strings.HasPrefix(raw, "enc:v1:") {
+		t.Fatalf("stored pages %q, want them sealed", raw)
+	}
+	got, err := db.TakeFacebookLogin(ctx, "k", s, ann, "choice", time.Now().Add(-time.Minute))
+	if err != nil || len(got) != 1 || got[0].AccessToken != "tok-secret" {
+		t.Fatalf("take: %+v, %v", got, err)
 	}
 }
