@@ -208,7 +208,7 @@ func copyTable(ctx context.Context, src *DB, dst conn, table string, total int64
 	if err != nil {
 		return err
 	}
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	one := "(" + placeholders(len(cols)) + ")"
 	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
 	var batch []any
 	var done int64
