@@ -28,7 +28,7 @@ var allowedImports = map[string][]string{
 	"graph":                 {""},
 	"graph/fakegraph":       {""},
 	"demo":                  {"", "app", "graph/fakegraph"},
-	"web":                   {"", "app"},
+	"web":                   {"", "app", "httpserver"},
 	"xerochattest":          {"", "api", "app", "graph", "graph/fakegraph", "httpserver", "messenger", "sqlstore", "sqlstore/sqlstoretest", "web"},
 	"cmd/xerochat":          {"", "api", "app", "demo", "graph", "graph/fakegraph", "httpserver", "messenger", "metrics", "sqlstore", "web"},
 }

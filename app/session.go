@@ -47,6 +47,9 @@ const (
 func (s *Sessions) idle() time.Duration { return orDefault(s.Idle, DefaultIdle) }
 func (s *Sessions) max() time.Duration  { return orDefault(s.Max, DefaultMax) }
 
+// MaxLifetime is a session's absolute lifetime, for the cookie's Max-Age.
+func (s *Sessions) MaxLifetime() time.Duration { return s.max() }
+
 func orDefault[T comparable](v, d T) T {
 	var zero T
 	if v == zero {

@@ -2,14 +2,13 @@ package web
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/xerochat/xerochat"
-	"github.com/xerochat/xerochat/app"
+	"github.com/xerochat/xerochat/httpserver"
 )
 
 // contentSecurityPolicy allows scripts, styles and images from this server
@@ -57,27 +56,16 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 		SameSite: http.SameSiteLaxMode, Secure: overHTTPS(r), MaxAge: -1})
 }
 
-func (s *Server) maxLifetime() time.Duration {
-	if s.Sessions.Max > 0 {
-		return s.Sessions.Max
-	}
-	return app.DefaultMax
-}
+func (s *Server) maxLifetime() time.Duration { return s.Sessions.MaxLifetime() }
 
-func overHTTPS(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-}
-
-// clientIP is the address failed sign-ins are counted under and logins
-// recorded with: the connection's peer. A forwarded-for header is not
-// trusted, since any client can send one.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// overHTTPS and clientIP are httpserver's view of the request: the
+// scheme and the client's address as the connection, or a trusted proxy
+// (--trusted-proxies), tells them; headers of anyone else are ignored.
+// Failed sign-ins are counted, and logins recorded, under that address.
+var (
+	overHTTPS = httpserver.IsHTTPS
+	clientIP  = httpserver.ClientIP
+)
 
 type userKey struct{}
 

@@ -141,7 +141,22 @@ func TestSecurityHeadersOnEveryPage(t *testing.T) {
 }
 
 func TestSessionCookieFlags(t *testing.T) {
-	ws := xerochattest.NewWebServer(t)
+	for _, tc := range []struct {
+		name    string
+		trusted string
+		secure  bool
+	}{
+		{"X-Forwarded-Proto from a trusted proxy", "127.0.0.1", true},
+		{"X-Forwarded-Proto from anyone else", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) { sessionCookieFlags(t, tc.trusted, tc.secure) })
+	}
+}
+
+// sessionCookieFlags signs in over HTTP and with X-Forwarded-Proto: https,
+// from a peer trusted as a proxy or not.
+func sessionCookieFlags(t *testing.T, trusted string, secureWhenForwarded bool) {
+	ws := xerochattest.NewWebServer(t, xerochattest.TrustProxies(trusted))
 	m := ws.NewMember("ann@example.com", "")
 	login := func(https bool) *http.Cookie {
 		req, _ := http.NewRequest(http.MethodPost, ws.URL+"/login",
@@ -163,8 +178,8 @@ func TestSessionCookieFlags(t *testing.T) {
 	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure {
 		t.Errorf("over HTTP: HttpOnly %v SameSite %v Secure %v", c.HttpOnly, c.SameSite, c.Secure)
 	}
-	if c := login(true); !c.Secure {
-		t.Errorf("over HTTPS the cookie is not Secure")
+	if c := login(true); c.Secure != secureWhenForwarded {
+		t.Errorf("forwarded as HTTPS: Secure %v, want %v", c.Secure, secureWhenForwarded)
 	}
 }
 

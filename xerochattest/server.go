@@ -65,6 +65,7 @@ type config struct {
 	lease    time.Duration
 	apiHooks []func(*api.Server)
 	fake     *fakegraph.Server
+	proxies  string
 }
 
 // Option changes how NewServer builds the server.
@@ -88,6 +89,10 @@ func DatabaseURL(url string) Option { return func(c *config) { c.dbURL = url } }
 // WithFake makes the server talk to a fake Facebook the test already runs,
 // e.g. another server's: a cluster on one database shares one Facebook.
 func WithFake(fake *fakegraph.Server) Option { return func(c *config) { c.fake = fake } }
+
+// TrustProxies makes the web server believe the forwarded headers of these
+// peers (addresses or CIDRs, as --trusted-proxies).
+func TrustProxies(list string) Option { return func(c *config) { c.proxies = list } }
 
 // ConfigureAPI changes the /api server before it starts (its limits).
 func ConfigureAPI(f func(*api.Server)) Option {

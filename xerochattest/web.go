@@ -86,8 +86,12 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 			}
 		}}
 	apiServer := &api.Server{App: s.App, Location: cfg.location, Logger: logger}
+	proxies, err := httpserver.ParseProxies(cfg.proxies)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	hs.Config.Handler = httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Web: ws.Web.Handler(),
-		Ping: s.DB.SQL().PingContext, Logger: logger}.Handler()
+		Ping: s.DB.SQL().PingContext, Proxies: proxies, Logger: logger}.Handler()
 	hs.Start()
 	s.URL = hs.URL
 	stop := s.stop
