@@ -83,6 +83,21 @@ type UserUpdate struct {
 	Type *string
 }
 
+// Validate checks the fields an update sets, the same for every door: an
+// expiry the original accepted (or "", none), a status of 0 or 1, a type
+// of Admin or Member.
+func (u UserUpdate) Validate() error {
+	switch {
+	case u.ExpiredDate != nil && *u.ExpiredDate != "" && !ValidExpiry(*u.ExpiredDate):
+		return &Error{Code: EINVALID, Message: MsgUserExpiryBad}
+	case u.Status != nil && *u.Status != 0 && *u.Status != 1:
+		return &Error{Code: EINVALID, Message: MsgUserStatusBad}
+	case u.Type != nil && *u.Type != UserTypeAdmin && *u.Type != UserTypeMember:
+		return &Error{Code: EINVALID, Message: MsgUserTypeBad}
+	}
+	return nil
+}
+
 // NewUser is what creating an account needs.
 type NewUser struct {
 	Name        string

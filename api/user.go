@@ -119,8 +119,8 @@ func (s *Server) updateUser(c *call) (any, error) {
 		!c.hasID("package_id") && !c.has("status") {
 		return nil, invalid(xerochat.MsgUserNoUpdate)
 	}
-	if upd.ExpiredDate != nil && !xerochat.ValidExpiry(*upd.ExpiredDate) {
-		return nil, invalid(xerochat.MsgUserExpiryBad)
+	if err := upd.Validate(); err != nil {
+		return nil, err
 	}
 	if c.has("status") {
 		status, err := strconv.Atoi(c.param("status"))

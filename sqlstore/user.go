@@ -116,6 +116,9 @@ func checkPackage(ctx context.Context, c conn, id int64) error {
 
 // UpdateUser sets the given fields of a non-deleted user.
 func (db *DB) UpdateUser(ctx context.Context, id int64, upd xerochat.UserUpdate) error {
+	if err := upd.Validate(); err != nil {
+		return err
+	}
 	return db.inTx(ctx, func(c conn) error {
 		if upd.PackageID != nil {
 			if err := checkPackage(ctx, c, *upd.PackageID); err != nil {
@@ -143,9 +146,6 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, upd xerochat.UserUpdate)
 			add("status", *upd.Status)
 		}
 		if upd.Type != nil {
-			if *upd.Type != xerochat.UserTypeAdmin && *upd.Type != xerochat.UserTypeMember {
-				return &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgUserTypeBad}
-			}
 			add("user_type", *upd.Type)
 		}
 		if len(set) == 0 {

@@ -125,6 +125,8 @@ func userField(err error) string {
 		return "password"
 	case xerochat.MsgUserTypeBad:
 		return "user_type"
+	case xerochat.MsgUserStatusBad:
+		return "status"
 	}
 	return "name"
 }
@@ -204,13 +206,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v *view) {
 	if typ := f.Get("user_type"); typ != "" && typ != u.Type {
 		upd.Type = &typ
 	}
-	var err error
-	switch {
-	case upd.ExpiredDate != nil && *upd.ExpiredDate != "" && !xerochat.ValidDate(*upd.ExpiredDate):
-		err = &app.FieldError{Field: "expired_date", Err: &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgUserExpiryBad}}
-	case upd.Status != nil && *upd.Status != 0 && *upd.Status != 1:
-		err = &app.FieldError{Field: "status", Err: &xerochat.Error{Code: xerochat.EINVALID, Message: xerochat.MsgUserStatusBad}}
-	default:
+	// The same rules as update_user's, from the domain.
+	err := upd.Validate()
+	if err == nil {
 		err = s.App.Users.UpdateUser(r.Context(), u.ID, upd)
 	}
 	if fe := (*app.FieldError)(nil); errors.As(err, &fe) {

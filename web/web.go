@@ -221,7 +221,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	if v.User != nil && !v.User.IsAdmin() && !v.User.CanUseAPI(time.Now().In(s.Location)) && v.User.Status == 1 {
-		v.Expired = strings.Replace(xerochat.MsgMemberExpired, "%s", v.User.ExpiredDate, 1)
+		v.Expired = strings.Replace(xerochat.MsgMemberExpired, "%s", v.User.ExpiryDay(), 1)
 	}
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
