@@ -106,6 +106,9 @@ func (k *TokenKeys) open(stored string) (string, error) {
 // and open sealed ones; nil stores them in clear. Set it before use.
 func (db *DB) SetTokenKeys(k *TokenKeys) { db.tokens = k }
 
+// SealsTokens reports whether page tokens are sealed at rest (a key is set).
+func (db *DB) SealsTokens() bool { return db.tokens != nil }
+
 // ReencryptTokens seals every stored page token with the first key: tokens
 // in clear (stored before a key was set) and tokens sealed with an older
 // key. It returns how many it rewrote. Run it after adding or rotating a

@@ -42,16 +42,21 @@ func graphFlags(fs *flag.FlagSet, baseURL, version *string) {
 	fs.StringVar(version, "graph-version", envOr("XEROCHAT_GRAPH_VERSION", graph.DefaultVersion), "Facebook Graph API version (env XEROCHAT_GRAPH_VERSION)")
 }
 
-// openDB opens and migrates the database of a command.
-func openDB(ctx context.Context, url string) (*sqlstore.DB, error) {
+// commandPool is the connection pool of a one-off command: a few
+// connections, where serve sizes its own with --db-max-open.
+var commandPool = sqlstore.Options{MaxOpenConns: 4, MaxIdleConns: 1}
+
+// openDB opens and migrates a database, with the page-token keys from the
+// environment. A --db that is not a database URL is a usage error.
+func openDB(ctx context.Context, url string, opts sqlstore.Options) (*sqlstore.DB, error) {
 	if err := sqlstore.CheckURL(url); err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
 	keys, err := tokenKeys()
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlstore.Open(ctx, url, sqlstore.Options{MaxOpenConns: 4, MaxIdleConns: 1})
+	db, err := sqlstore.Open(ctx, url, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +74,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dbURL)
+	db, err := openDB(ctx, *dbURL, commandPool)
 	if err != nil {
 		return err
 	}
@@ -94,7 +99,7 @@ func runAdminCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	if !xerochat.ValidEmail(*email) {
 		return usagef("--email %q is not a valid e-mail address", *email)
 	}
-	db, err := openDB(ctx, *dbURL)
+	db, err := openDB(ctx, *dbURL, commandPool)
 	if err != nil {
 		return err
 	}
@@ -123,7 +128,7 @@ func cliError(err error) error {
 // openForUser opens the database and loads the user the command is about;
 // the caller closes the database.
 func openForUser(ctx context.Context, dbURL, email string) (*sqlstore.DB, *xerochat.User, error) {
-	db, err := openDB(ctx, dbURL)
+	db, err := openDB(ctx, dbURL, commandPool)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -251,7 +256,7 @@ func runDBCopy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case have > want:
 		return fmt.Errorf("source %s is at migration %d, newer than this xerochat (%d): copy it with the xerochat that wrote it", name, have, want)
 	}
-	dst, err := openDB(ctx, *to)
+	dst, err := openDB(ctx, *to, commandPool)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)
 	}

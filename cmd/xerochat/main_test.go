@@ -48,8 +48,8 @@ func TestCLIHelp(t *testing.T) {
 	}
 }
 
-// TestCLIBadUsage checks that a wrong command line exits non-zero with a
-// one-line reason.
+// TestCLIBadUsage checks that a wrong command line exits 2 with a one-line
+// reason.
 func TestCLIBadUsage(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
@@ -76,10 +76,15 @@ func TestCLIBadUsage(t *testing.T) {
 		{"a file: URL", "file: URLs are not read", []string{"migrate", "--db", "file:" + db}},
 		{"a missing folder", "does not exist", []string{"migrate", "--db", filepath.Join(filepath.Dir(db), "nope", "x.db")}},
 		{"a folder no one may write", "not writable", []string{"migrate", "--db", "/proc/self/x.db"}},
+		{"a serve with a MySQL URL", `unsupported scheme "mysql"`, []string{"serve", "--db", "mysql://root@localhost/x", "--addr", "127.0.0.1:0"}},
+		{"sessions that never idle out", "--session-idle", []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--session-idle", "0s"}},
+		{"sessions that end at once", "--session-max", []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--session-max", "-1h"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			mustFail(t, c.want, c.args...)
+			if res := mustFail(t, c.want, c.args...); res.code != 2 {
+				t.Errorf("want exit 2 for a wrong command line, got %s", res)
+			}
 		})
 	}
 }

@@ -60,7 +60,7 @@ func runDBSealTokens(ctx context.Context, args []string, stdout, stderr io.Write
 	if os.Getenv("XEROCHAT_SECRET_KEY") == "" && os.Getenv("XEROCHAT_SECRET_KEY_FILE") == "" {
 		return usagef("no key: set XEROCHAT_SECRET_KEY (32 random bytes in base64: openssl rand -base64 32)")
 	}
-	db, err := openDB(ctx, *dbURL)
+	db, err := openDB(ctx, *dbURL, commandPool)
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,7 @@ type Main struct {
 // database, and starts serving. It returns once the listener is open.
 func (m *Main) Run(ctx context.Context) error {
 	if err := m.Open(ctx); err != nil {
+		m.Close()
 		return err
 	}
 	if err := m.start(ctx); err != nil {
@@ -127,21 +128,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Out == nil {
 		m.Out = io.Discard
 	}
-	if err := sqlstore.CheckURL(m.Config.DB); err != nil {
-		return err
-	}
-	db, err := sqlstore.Open(ctx, m.Config.DB, m.Config.DBOptions)
+	db, err := openDB(ctx, m.Config.DB, m.Config.DBOptions)
 	if err != nil {
 		return err
 	}
 	m.DB = db
 	m.closers = append(m.closers, db.Close)
-	keys, err := tokenKeys()
-	if err != nil {
-		return err
-	}
-	db.SetTokenKeys(keys)
-	if keys == nil {
+	if !db.SealsTokens() {
 		m.Logger.Warn("xerochat: page access tokens are stored in clear; set XEROCHAT_SECRET_KEY to seal them at rest")
 	}
 	if m.Config.Demo {
@@ -434,7 +427,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if err := errors.Join(atLeast("workers", cfg.Workers, 0), atLeast("job-lease", cfg.JobLease, time.Second),
-		atLeast("retention", cfg.Retention, 0), checkPoolFlags(cfg.DBOptions)); err != nil {
+		atLeast("retention", cfg.Retention, 0), atLeast("session-idle", cfg.SessionIdle, time.Minute),
+		atLeast("session-max", cfg.SessionMax, time.Minute), checkPoolFlags(cfg.DBOptions)); err != nil {
 		return err
 	}
 	// Both URLs are bases that paths are appended to: a scheme and a host,
