@@ -32,8 +32,8 @@ type Routes struct {
 }
 
 // Handler returns the whole server's handler, wrapped in the request log,
-// panic recovery and the trusted proxies' view of the client. A path outside the routes answers 404 in the
-// contract's shape.
+// panic recovery and the trusted proxies' view of the client. A path outside
+// the routes answers 404 in the contract's shape.
 func (rt Routes) Handler() http.Handler {
 	if rt.Logger == nil {
 		rt.Logger = slog.Default()
