@@ -12,7 +12,8 @@ import (
 
 // Store is the durable state the workers share with other processes.
 type Store interface {
-	// ClaimBatch leases the next batch of the lane, nil when none is due.
+	// ClaimBatch leases the oldest batch heading a lane no other worker
+	// holds, nil when none is due.
 	ClaimBatch(ctx context.Context, lease time.Duration) (*xerochat.WebhookBatch, error)
 	// FailBatch frees the lane for a retry of the batch after delay.
 	FailBatch(ctx context.Context, id int64, cause error, delay time.Duration) error
