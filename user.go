@@ -153,7 +153,7 @@ type UserService interface {
 	// RotateAPIKey makes a new key for the user, ending the old one, and
 	// returns the key in clear text: the only time it is ever shown.
 	RotateAPIKey(ctx context.Context, userID int64) (string, error)
-	// RecordLogin notes that the user signed in (used the API) from ip.
+	// RecordLogin notes that the user signed in to the web app from ip.
 	RecordLogin(ctx context.Context, userID int64, ip string) error
 	// ListPackages returns the packages not deleted, by id.
 	ListPackages(ctx context.Context) ([]*Package, error)

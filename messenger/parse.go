@@ -75,7 +75,7 @@ const MaxBatchEvents = 1000
 // the order Facebook sent them. Echoes of the page's own messages,
 // delivery and read receipts are left out, and so is any event beyond the
 // bounds of xerochat.Event.Validate: a bad event drops itself, never its
-// batch. dropped tells why each left-out bad event was.
+// batch.
 func ParseBatch(body []byte) ([]xerochat.Event, error) {
 	events, _, err := parseBatch(body)
 	return events, err

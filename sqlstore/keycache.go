@@ -54,19 +54,6 @@ func (c *keyCache) put(gen int64, digest string, u *xerochat.User) {
 	c.users[digest] = &cp
 }
 
-// loggedIn notes a user's sign-in in the kept copies: RecordLogin does not
-// bump the generation (it would empty the cache once a minute per user),
-// and the API decides from the last sign-in whether to record the next.
-func (c *keyCache) loggedIn(userID int64, at int64, ip string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, u := range c.users {
-		if u.ID == userID {
-			u.LastLoginAt, u.LastLoginIP = unix(at), ip
-		}
-	}
-}
-
 // authGeneration reads the current generation of the users' key data.
 func (db *DB) authGeneration(ctx context.Context) (int64, error) {
 	var n int64

@@ -41,7 +41,7 @@ func inherent(table, query string) bool {
 var unplannedMethods = []string{"Close", "Count", "CountUsers", "Dialect", "MigrationVersion", "SQL",
 	"Pools", "Ready", "SchemaVersion", "Backup",
 	// Key maintenance: set at start, and db seal-tokens.
-	"SetTokenKeys", "ReencryptTokens",
+	"SetTokenKeys", "SealsTokens", "ReencryptTokens",
 	// A Facebook Login in progress: its primary key, and a sweep on the
 	// created_at index, run once per login, not per request.
 	"PutFacebookLogin", "TakeFacebookLogin", "DeleteFacebookLogins"}

@@ -176,13 +176,11 @@ func (db *DB) RotateAPIKey(ctx context.Context, userID int64) (string, error) {
 	return key, nil
 }
 
-// RecordLogin notes the time and address of the user's latest sign-in.
+// RecordLogin notes the time and address of the user's latest sign-in. It
+// leaves the key cache alone: what it changes is read only from the users
+// table (get_user_info), never from a key's cached owner.
 func (db *DB) RecordLogin(ctx context.Context, userID int64, ip string) error {
-	now := db.now()
-	_, err := db.write().exec(ctx, `UPDATE users SET last_login_at = ?, last_login_ip = ? WHERE id = ?`, now, ip, userID)
-	if err == nil {
-		db.keys.loggedIn(userID, now, ip)
-	}
+	_, err := db.write().exec(ctx, `UPDATE users SET last_login_at = ?, last_login_ip = ? WHERE id = ?`, db.now(), ip, userID)
 	return err
 }
 

@@ -402,7 +402,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.Timezone, "timezone", envOr("XEROCHAT_TIMEZONE", "UTC"), "time zone of dates the API shows and of expiry dates (env XEROCHAT_TIMEZONE)")
 	fs.StringVar(&cfg.AdminEmail, "admin-email", envOr("XEROCHAT_ADMIN_EMAIL", "admin@xerochat.local"), "e-mail of the admin created on an empty database (env XEROCHAT_ADMIN_EMAIL)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "on an empty database, also seed a demo member, page, subscribers, labels, contacts and a flow campaign (Facebook simulated in-process)")
-	fs.StringVar(&cfg.FBAppSecret, "fb-app-secret", envOr("XEROCHAT_FB_APP_SECRET", ""), "Facebook app secret; when set, webhook POSTs must carry a valid X-Hub-Signature-256 (env XEROCHAT_FB_APP_SECRET)")
+	fs.StringVar(&cfg.FBAppSecret, "fb-app-secret", envOr("XEROCHAT_FB_APP_SECRET", ""), "Facebook app secret: webhook POSTs must carry a valid X-Hub-Signature-256 made with it, and without it they are refused (env XEROCHAT_FB_APP_SECRET)")
 	fs.StringVar(&cfg.FBAppID, "fb-app-id", envOr("XEROCHAT_FB_APP_ID", ""), "Facebook app id; with --fb-app-secret and --public-url, members connect pages with Facebook Login (env XEROCHAT_FB_APP_ID)")
 	fs.StringVar(&cfg.PublicURL, "public-url", envOr("XEROCHAT_PUBLIC_URL", ""), "external base URL of this server, e.g. https://chat.example.com: Facebook Login's redirect and the webhook callback live under it (env XEROCHAT_PUBLIC_URL)")
 	fs.StringVar(&cfg.FBDialogURL, "fb-dialog-url", envOr("XEROCHAT_FB_DIALOG_URL", graph.DefaultDialogURL), "base URL of Facebook Login's dialog (env XEROCHAT_FB_DIALOG_URL)")
