@@ -30,6 +30,9 @@ func TestServeLogsOneLinePerRequest(t *testing.T) {
 			t.Errorf("%d log lines match %s, want 1; logs:\n%s", got, want, logs)
 		}
 	}
+	if !strings.Contains(logs, "page access tokens are stored in clear") {
+		t.Errorf("a server without XEROCHAT_SECRET_KEY does not warn that tokens are stored in clear:\n%s", logs)
+	}
 	if strings.Contains(logs, p.AdminKey) {
 		t.Fatalf("the log holds an API key:\n%s", logs)
 	}
