@@ -89,7 +89,11 @@ type Main struct {
 	App *app.App
 
 	server   *http.Server
+	location *time.Location // --timezone
+	// Background work, stopped after HTTP and before the database: the
+	// Messenger workers and the CSV import runner.
 	workers  []*messenger.Worker
+	imports  *app.CSVImports
 	stopWork context.CancelFunc
 	working  sync.WaitGroup
 	listener net.Listener
@@ -119,9 +123,11 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Open opens the database and builds the use-case layer.
 func (m *Main) Open(ctx context.Context) error {
-	if _, err := time.LoadLocation(m.Config.Timezone); err != nil {
-		return fmt.Errorf("--timezone %q: %w", m.Config.Timezone, err)
+	loc, err := time.LoadLocation(m.Config.Timezone)
+	if err != nil {
+		return usagef("--timezone %q: not a time zone (use e.g. UTC or Europe/Berlin)", m.Config.Timezone)
 	}
+	m.location = loc
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -262,19 +268,12 @@ func (m *Main) start(ctx context.Context) error {
 // handler composes the HTTP side: the API, the webhook, health checks and
 // the web app.
 func (m *Main) handler(proxies httpserver.Proxies) http.Handler {
-	loc, _ := time.LoadLocation(m.Config.Timezone) // checked by Open
+	loc := m.location
 	apiServer := &api.Server{App: m.App, Location: loc, Logger: m.Logger}
 	webhook := &messenger.Webhook{Store: m.DB, AppSecret: m.Config.FBAppSecret, VerifyToken: m.Config.FBVerifyToken,
 		AllowUnsigned: m.Config.WebhookInsecure, Logger: m.Logger, Stored: m.wakeWorkers}
 	sessions := &app.Sessions{App: m.App, Store: m.DB, Idle: m.Config.SessionIdle, Max: m.Config.SessionMax}
-	// CSV imports run in every serving process, sharing jobs through the
-	// database; the runner stops before the database closes.
-	imports := &app.CSVImports{Jobs: m.DB, Contacts: m.DB, Logger: m.Logger}
-	importCtx, stopImports := context.WithCancel(context.Background())
-	var importing sync.WaitGroup
-	importing.Go(func() { imports.Run(importCtx) })
-	m.closers = append(m.closers, func() error { stopImports(); importing.Wait(); return nil })
-	webApp := &web.Server{App: m.App, Sessions: sessions, Reads: m.DB, Lists: m.DB, Subs: m.DB, Imports: imports,
+	webApp := &web.Server{App: m.App, Sessions: sessions, Reads: m.DB, Lists: m.DB, Subs: m.DB, Imports: m.imports,
 		Admin: m.DB, Packages: &app.Packages{Store: m.DB}, Flows: &app.FlowBuilder{App: m.App, Store: m.DB}, FlowEdits: m.DB,
 		PublicURL: m.Config.PublicURL, Location: loc, Logger: m.Logger}
 	if m.Config.FBAppID != "" && m.Config.FBAppSecret != "" && m.demo == nil {
@@ -375,10 +374,14 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// startWorkers starts the Messenger workers, which run until Close.
+// startWorkers starts the Messenger workers and the CSV import runner,
+// which run until Close. Imports run in every serving process, sharing
+// their jobs through the database.
 func (m *Main) startWorkers() {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopWork = cancel
+	m.imports = &app.CSVImports{Jobs: m.DB, Contacts: m.DB, Logger: m.Logger}
+	m.working.Go(func() { m.imports.Run(ctx) })
 	for range m.Config.Workers {
 		w := &messenger.Worker{Store: m.DB, Facebook: m.Facebook, Logger: m.Logger, Lease: m.Config.JobLease,
 			Retention: m.Config.Retention}
@@ -446,9 +449,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := errors.Join(checkBaseURL("public-url", cfg.PublicURL), checkBaseURL("fb-dialog-url", cfg.FBDialogURL)); err != nil {
 		return err
-	}
-	if _, err := time.LoadLocation(cfg.Timezone); err != nil {
-		return usagef("--timezone %q: not a time zone (use e.g. UTC or Europe/Berlin)", cfg.Timezone)
 	}
 	cfg.DB = *db
 	cfg.TLS.ACMEDomains = splitList(*acmeDomains)
