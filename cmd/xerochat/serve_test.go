@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -113,6 +115,7 @@ func TestCLIServeDemo(t *testing.T) {
 		t.Fatalf("no demo member password and key printed:\n%s", out)
 	}
 	key := demoKey[1]
+	signInAsPrinted(t, out, p.URL)
 
 	tried := map[string]bool{}
 	for _, line := range strings.Split(out, "\n") {
@@ -191,4 +194,30 @@ func TestCLIServeDemo(t *testing.T) {
 		t.Errorf("labels after assign_label: %v, want %s", got, strings.Join(ids, ","))
 	}
 	p2.stop(t)
+}
+
+// signInAsPrinted signs in to the dashboard serve --demo printed, with the
+// admin's and the demo member's printed passwords, and lands in each one's
+// own dashboard.
+func signInAsPrinted(t *testing.T, out, base string) {
+	t.Helper()
+	dashboard := regexp.MustCompile(`(?m)^Dashboard: (\S+)$`).FindStringSubmatch(out)
+	admin := regexp.MustCompile(`(?s)e-mail:\s+(\S+)\s+password:\s+(\S+)`).FindStringSubmatch(out)
+	member := regexp.MustCompile(`(?m)^  demo member: (\S+)  password: (\S+)$`).FindStringSubmatch(out)
+	if dashboard == nil || admin == nil || member == nil || dashboard[1] != base+"/login" {
+		t.Fatalf("serve --demo does not print the dashboard %s/login and both sign-ins:\n%s", base, out)
+	}
+	for _, who := range []struct{ email, password string }{{admin[1], admin[2]}, {member[1], member[2]}} {
+		jar, _ := cookiejar.New(nil)
+		client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		res, err := client.PostForm(dashboard[1], url.Values{"email": {who.email}, "password": {who.password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Request.URL.Path != "/app" || !strings.Contains(string(body), who.email) {
+			t.Errorf("signing in as %s: %d at %s, want the dashboard of %[1]s:\n%.3000[4]s", who.email, res.StatusCode, res.Request.URL, body)
+		}
+	}
 }
