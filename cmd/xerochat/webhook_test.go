@@ -2,11 +2,14 @@ package main
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xerochat/xerochat/graph/fakegraph"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
+	"github.com/xerochat/xerochat/xerochattest"
 )
 
 // The forged-webhook attack: without an app secret, serve refuses every
@@ -49,4 +52,37 @@ func TestServeWebhookNeedsAppSecret(t *testing.T) {
 	if got := post(signed.URL); got != http.StatusForbidden {
 		t.Errorf("unsigned POST with an app secret set: %d, want 403", got)
 	}
+}
+
+// TestServeRetention checks that --retention reaches the workers: a batch
+// processed longer ago than it is deleted when a worker starts, and
+// --retention 0 keeps everything.
+func TestServeRetention(t *testing.T) {
+	t.Parallel()
+	db := sqlstoretest.URL(t)
+	p := startServe(t, "--db", db, "--graph-url", "http://127.0.0.1:1", "--webhook-insecure")
+	event := `{"object":"page","entry":[{"id":"111","time":1,"messaging":[{"sender":{"id":"222"},"recipient":{"id":"111"},"timestamp":1,"message":{"mid":"m_1","text":"hi"}}]}]}`
+	res, err := http.Post(p.URL+"/webhook", "application/json", strings.NewReader(event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	// The page is not connected: the worker drops the event and marks the
+	// batch processed.
+	xerochattest.Eventually(t, "the batch to be processed", func() bool {
+		return strings.Contains(p.stderr.String(), "messenger: event dropped")
+	})
+	p.stop(t)
+	time.Sleep(1500 * time.Millisecond)
+
+	pruned := regexp.MustCompile(`msg="messenger: pruned" batches=1 `)
+	kept := startServe(t, "--db", db, "--graph-url", "http://127.0.0.1:1", "--retention", "0")
+	kept.stop(t)
+	if pruned.MatchString(kept.stderr.String()) {
+		t.Errorf("--retention 0 pruned:\n%s", kept.stderr)
+	}
+	short := startServe(t, "--db", db, "--graph-url", "http://127.0.0.1:1", "--retention", "1s")
+	xerochattest.Eventually(t, "the processed batch to be pruned", func() bool {
+		return pruned.MatchString(short.stderr.String())
+	})
 }
