@@ -12,15 +12,24 @@ import (
 // (xerochat.Contact.Validate), then uniqueness, which the store judges
 // inside the transaction that writes.
 func (a *App) CreateContact(ctx context.Context, c *xerochat.Contact) (int64, error) {
-	if _, err := a.Contacts.FindContactGroup(ctx, c.UserID, c.ContactTypeID); xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
-		return 0, &xerochat.Error{Code: xerochat.ENOTFOUND, Message: xerochat.MsgContactGroupDenied}
-	} else if err != nil {
+	if err := checkOwnGroup(ctx, a.Contacts, c.UserID, c.ContactTypeID); err != nil {
 		return 0, err
 	}
 	if err := c.Validate(); err != nil {
 		return 0, err
 	}
 	return a.Contacts.CreateContact(ctx, c)
+}
+
+// checkOwnGroup refuses a contact group that is not the user's: another
+// user's group and a missing one get the same answer, so that none tells
+// another user's group exists.
+func checkOwnGroup(ctx context.Context, contacts xerochat.ContactService, userID, groupID int64) error {
+	_, err := contacts.FindContactGroup(ctx, userID, groupID)
+	if xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
+		return &xerochat.Error{Code: xerochat.ENOTFOUND, Message: xerochat.MsgContactGroupDenied}
+	}
+	return err
 }
 
 // UpdateContact changes the user's contact: the contact must exist, the

@@ -110,9 +110,7 @@ func csvSyntax(err error) error {
 // Start stores an import of the file into the user's group and wakes this
 // process's runner. The group is checked as create_contact checks it.
 func (im *CSVImports) Start(ctx context.Context, userID, groupID int64, fileName string, content []byte) (*xerochat.CSVJob, error) {
-	if _, err := im.Contacts.FindContactGroup(ctx, userID, groupID); xerochat.ErrorCode(err) == xerochat.ENOTFOUND {
-		return nil, &xerochat.Error{Code: xerochat.ENOTFOUND, Message: xerochat.MsgContactGroupDenied}
-	} else if err != nil {
+	if err := checkOwnGroup(ctx, im.Contacts, userID, groupID); err != nil {
 		return nil, err
 	}
 	header, total, err := checkCSV(content)
