@@ -54,7 +54,10 @@ type Server struct {
 	// Worker is the server's Messenger worker, nil with Workers(0).
 	Worker *messenger.Worker
 
-	stop func()
+	// routes are the doors the server serves; NewWebServer adds the web
+	// app to the same ones.
+	routes httpserver.Routes
+	stop   func()
 }
 
 // config is what options change.
@@ -90,7 +93,7 @@ func DatabaseURL(url string) Option { return func(c *config) { c.dbURL = url } }
 // e.g. another server's: a cluster on one database shares one Facebook.
 func WithFake(fake *fakegraph.Server) Option { return func(c *config) { c.fake = fake } }
 
-// TrustProxies makes the web server believe the forwarded headers of these
+// TrustProxies makes the server believe the forwarded headers of these
 // peers (addresses or CIDRs, as --trusted-proxies).
 func TrustProxies(list string) Option { return func(c *config) { c.proxies = list } }
 
@@ -154,8 +157,13 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 	for _, f := range cfg.apiHooks {
 		f(apiServer)
 	}
-	hs := httptest.NewServer(httpserver.Routes{API: apiServer.Handler(), Webhook: webhook,
-		Ping: db.SQL().PingContext, Logger: logger}.Handler())
+	proxies, err := httpserver.ParseProxies(cfg.proxies)
+	if err != nil {
+		tb.Fatalf("xerochattest: TrustProxies: %v", err)
+	}
+	s.routes = httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Ping: db.SQL().PingContext,
+		Ready: db.Ready, Proxies: proxies, Logger: logger}
+	hs := httptest.NewServer(s.routes.Handler())
 	s.URL = hs.URL
 	var once sync.Once
 	s.stop = func() {

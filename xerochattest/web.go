@@ -15,11 +15,8 @@ import (
 	"time"
 
 	"github.com/xerochat/xerochat"
-	"github.com/xerochat/xerochat/api"
 	"github.com/xerochat/xerochat/app"
 	"github.com/xerochat/xerochat/graph"
-	"github.com/xerochat/xerochat/httpserver"
-	"github.com/xerochat/xerochat/messenger"
 	"github.com/xerochat/xerochat/web"
 )
 
@@ -79,19 +76,9 @@ func NewWebServer(tb testing.TB, opts ...Option) *WebServer {
 		Admin: s.DB, Packages: &app.Packages{Store: s.DB}, Flows: &app.FlowBuilder{App: s.App, Store: s.DB}, FlowEdits: s.DB,
 		Login:     &app.FacebookLogins{App: s.App, Store: s.DB, Dialog: fb, DialogBase: s.Fake.URL()},
 		PublicURL: publicURL, Location: cfg.location, Logger: logger}
-	webhook := &messenger.Webhook{Store: s.DB, AppSecret: AppSecret, VerifyToken: VerifyToken, Logger: logger,
-		Stored: func() {
-			if s.Worker != nil {
-				s.Worker.Wake()
-			}
-		}}
-	apiServer := &api.Server{App: s.App, Location: cfg.location, Logger: logger}
-	proxies, err := httpserver.ParseProxies(cfg.proxies)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	hs.Config.Handler = httpserver.Routes{API: apiServer.Handler(), Webhook: webhook, Web: ws.Web.Handler(),
-		Ping: s.DB.SQL().PingContext, Proxies: proxies, Logger: logger}.Handler()
+	routes := s.routes
+	routes.Web = ws.Web.Handler()
+	hs.Config.Handler = routes.Handler()
 	hs.Start()
 	s.URL = hs.URL
 	stop := s.stop
