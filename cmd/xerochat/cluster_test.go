@@ -31,7 +31,7 @@ func newCluster(t *testing.T, pageID, flowName string) *cluster {
 	dbURL := sqlstoretest.URL(t)
 	s := xerochattest.NewServer(t, xerochattest.DatabaseURL(dbURL), xerochattest.Workers(0))
 	m := s.NewMember("cluster@example.com", pageID)
-	return &cluster{Server: s, dbURL: dbURL, member: m, flow: s.CreateFlow(m, survey(flowName, 3))}
+	return &cluster{Server: s, dbURL: dbURL, member: m, flow: s.CreateFlow(m, xerochattest.Survey(flowName, 3))}
 }
 
 // args are the flags of a serve process on the cluster's database, then
@@ -214,8 +214,8 @@ func TestWebhookTwoProcessesOneDatabase(t *testing.T) {
 	}
 	c.Settle()
 	for i, p := range persons {
-		expectSent(t, p, "Pair Q1?", "Pair Q2?", "Pair Q3?", "Pair done")
-		expectAnswers(t, procs[i%2].URL, c.member.Key, c.flow.ID, p.PSID,
+		xerochattest.ExpectSent(t, p, "Pair Q1?", "Pair Q2?", "Pair Q3?", "Pair done")
+		xerochattest.ExpectAnswers(t, procs[i%2].URL, c.member.Key, c.flow.ID, p.PSID,
 			fmt.Sprintf("a1-%d", i), fmt.Sprintf("a2-%d", i), fmt.Sprintf("a3-%d", i))
 	}
 	// All answers, through get_all_subscriber_flow_info.
@@ -238,7 +238,7 @@ func TestWebhookTwoProcessesOneDatabase(t *testing.T) {
 		}
 	}
 	for table, want := range map[string]int{"subscribers": people, "flow_answers": 3 * people, "outbox": 4 * people} {
-		if n := count(t, c.DB.SQL(), `SELECT COUNT(*) FROM `+table); n != want {
+		if n := xerochattest.Count(t, c.DB.SQL(), `SELECT COUNT(*) FROM `+table); n != want {
 			t.Errorf("%d rows in %s, want %d", n, table, want)
 		}
 	}

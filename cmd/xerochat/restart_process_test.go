@@ -42,7 +42,7 @@ func TestRestartKilledProcess(t *testing.T) {
 		{"a3", `SELECT COUNT(*) FROM webhook_batches WHERE done_at > 0`, 4},
 	}
 	for i, step := range steps {
-		say(t, p, step.text) // answered 200: the batch is stored
+		xerochattest.Say(t, p, step.text) // answered 200: the batch is stored
 		if step.killAt != "" {
 			waitCount(t, c.DB.SQL(), step.killAt, step.n)
 		}
@@ -50,11 +50,11 @@ func TestRestartKilledProcess(t *testing.T) {
 		proc = c.serve(t)
 		p.WebhookURL = proc.URL + "/webhook"
 		xerochattest.Eventually(t, fmt.Sprintf("%q after %q", want[i], step.text), func() bool {
-			return len(collapse(texts(p))) >= i+1
+			return len(collapse(xerochattest.Texts(p.Sent()))) >= i+1
 		})
 	}
 	c.Settle()
-	got := texts(p)
+	got := xerochattest.Texts(p.Sent())
 	if !slices.Equal(collapse(got), want) {
 		t.Fatalf("the person saw %q, want %q in order (a repeat at most once)", got, want)
 	}
@@ -63,14 +63,14 @@ func TestRestartKilledProcess(t *testing.T) {
 			t.Fatalf("%q arrived %d times", w, n)
 		}
 	}
-	expectAnswers(t, proc.URL, c.member.Key, c.flow.ID, p.PSID, "a1", "a2", "a3")
-	if n := count(t, c.DB.SQL(), `SELECT COUNT(*) FROM flow_answers`); n != 3 {
+	xerochattest.ExpectAnswers(t, proc.URL, c.member.Key, c.flow.ID, p.PSID, "a1", "a2", "a3")
+	if n := xerochattest.Count(t, c.DB.SQL(), `SELECT COUNT(*) FROM flow_answers`); n != 3 {
 		t.Fatalf("%d answer rows, want 3", n)
 	}
-	if n := count(t, c.DB.SQL(), `SELECT COUNT(*) FROM subscribers`); n != 1 {
+	if n := xerochattest.Count(t, c.DB.SQL(), `SELECT COUNT(*) FROM subscribers`); n != 1 {
 		t.Fatalf("%d subscribers, want 1", n)
 	}
-	if n := count(t, c.DB.SQL(), `SELECT COUNT(*) FROM outbox`); n != len(want) {
+	if n := xerochattest.Count(t, c.DB.SQL(), `SELECT COUNT(*) FROM outbox`); n != len(want) {
 		t.Fatalf("%d messages queued, want %d: an event was applied twice", n, len(want))
 	}
 }
@@ -85,25 +85,25 @@ func TestRestartIntakeOnlyProcess(t *testing.T) {
 	intake := c.serve(t, "--workers", "0")
 	p := c.person("2500000000001101", intake)
 	for _, text := range []string{"start", "a1", "a2"} {
-		say(t, p, text)
+		xerochattest.Say(t, p, text)
 	}
-	if n := count(t, c.DB.SQL(), `SELECT COUNT(*) FROM webhook_batches WHERE done_at = 0 AND attempts = 0`); n != 3 {
+	if n := xerochattest.Count(t, c.DB.SQL(), `SELECT COUNT(*) FROM webhook_batches WHERE done_at = 0 AND attempts = 0`); n != 3 {
 		t.Fatalf("%d batches stored and untouched, want 3", n)
 	}
-	if n := count(t, c.DB.SQL(), `SELECT COUNT(*) FROM subscribers`); n != 0 {
+	if n := xerochattest.Count(t, c.DB.SQL(), `SELECT COUNT(*) FROM subscribers`); n != 0 {
 		t.Fatalf("an intake-only process made %d subscribers", n)
 	}
-	expectSent(t, p)
+	xerochattest.ExpectSent(t, p)
 
 	worker := c.serve(t) // one worker by default
-	waitSent(t, p, 3)
+	xerochattest.WaitSent(t, p, 3)
 	c.Settle()
-	expectSent(t, p, "Intake Q1?", "Intake Q2?", "Intake Q3?")
+	xerochattest.ExpectSent(t, p, "Intake Q1?", "Intake Q2?", "Intake Q3?")
 	// The intake process goes on taking webhooks; the other one acts.
-	say(t, p, "a3")
-	waitSent(t, p, 4)
+	xerochattest.Say(t, p, "a3")
+	xerochattest.WaitSent(t, p, 4)
 	c.Settle()
-	expectSent(t, p, "Intake Q1?", "Intake Q2?", "Intake Q3?", "Intake done")
-	expectAnswers(t, intake.URL, c.member.Key, c.flow.ID, p.PSID, "a1", "a2", "a3")
-	expectAnswers(t, worker.URL, c.member.Key, c.flow.ID, p.PSID, "a1", "a2", "a3")
+	xerochattest.ExpectSent(t, p, "Intake Q1?", "Intake Q2?", "Intake Q3?", "Intake done")
+	xerochattest.ExpectAnswers(t, intake.URL, c.member.Key, c.flow.ID, p.PSID, "a1", "a2", "a3")
+	xerochattest.ExpectAnswers(t, worker.URL, c.member.Key, c.flow.ID, p.PSID, "a1", "a2", "a3")
 }

@@ -84,7 +84,7 @@ func TestRestartInProcess(t *testing.T) {
 			beforeStop: func(t *testing.T, e env) {
 				// Tried, refused and put back: no call is in flight.
 				xerochattest.Eventually(t, "question 3 tried and put back", func() bool {
-					return count(t, e.ts.DB.SQL(), `SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND last_error <> ''`) == 1
+					return xerochattest.Count(t, e.ts.DB.SQL(), `SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND last_error <> ''`) == 1
 				})
 			},
 			afterStop: func(t *testing.T, e env) { e.ts.Fake.Down(false) }},
@@ -101,18 +101,18 @@ func TestRestartInProcess(t *testing.T) {
 			first, stopFirst := startMain(t, dbURL, proxyServer.URL, fake)
 			e := env{ts: first, proxy: proxy}
 			m := first.NewMember("restart@example.com", fmt.Sprintf("70000000000090%d", i))
-			fc := first.CreateFlow(m, survey("Restart", 3))
+			fc := first.CreateFlow(m, xerochattest.Survey("Restart", 3))
 			p := first.Person(m, fmt.Sprintf("250000000000090%d", i), fakegraph.Profile{FirstName: "Re"})
-			say(t, p, "start")
-			waitSent(t, p, 1)
-			say(t, p, "a1")
-			waitSent(t, p, 2)
+			xerochattest.Say(t, p, "start")
+			xerochattest.WaitSent(t, p, 1)
+			xerochattest.Say(t, p, "a1")
+			xerochattest.WaitSent(t, p, 2)
 			first.Settle()
 			if tt.beforeAnswer != nil {
 				tt.beforeAnswer(t, e)
 			}
 			if !tt.answerLate {
-				say(t, p, "a2")
+				xerochattest.Say(t, p, "a2")
 			}
 			if tt.beforeStop != nil {
 				tt.beforeStop(t, e)
@@ -125,15 +125,15 @@ func TestRestartInProcess(t *testing.T) {
 			second, _ := startMain(t, dbURL, fake.URL(), fake)
 			p.WebhookURL = second.URL + "/webhook"
 			if tt.answerLate {
-				say(t, p, "a2")
+				xerochattest.Say(t, p, "a2")
 			}
-			waitSent(t, p, 3)
-			say(t, p, "a3")
-			waitSent(t, p, 4)
+			xerochattest.WaitSent(t, p, 3)
+			xerochattest.Say(t, p, "a3")
+			xerochattest.WaitSent(t, p, 4)
 			second.Settle()
-			expectSent(t, p, "Restart Q1?", "Restart Q2?", "Restart Q3?", "Restart done")
-			expectAnswers(t, second.URL, m.Key, fc.ID, p.PSID, "a1", "a2", "a3")
-			if n := count(t, second.DB.SQL(), `SELECT COUNT(*) FROM subscribers`); n != 1 {
+			xerochattest.ExpectSent(t, p, "Restart Q1?", "Restart Q2?", "Restart Q3?", "Restart done")
+			xerochattest.ExpectAnswers(t, second.URL, m.Key, fc.ID, p.PSID, "a1", "a2", "a3")
+			if n := xerochattest.Count(t, second.DB.SQL(), `SELECT COUNT(*) FROM subscribers`); n != 1 {
 				t.Fatalf("%d subscribers, want 1", n)
 			}
 		})
