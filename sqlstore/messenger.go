@@ -67,7 +67,7 @@ func (db *DB) Backlog(ctx context.Context) (batches, messages, profiles int, err
 	err = db.read().queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM webhook_batches WHERE done_at = 0),
 		(SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
-		(SELECT COUNT(*) FROM subscribers WHERE profile_fetched = 0)`).Scan(&batches, &messages, &profiles)
+		(SELECT COUNT(*) FROM subscribers WHERE profile_fetched = ?)`, profilePending).Scan(&batches, &messages, &profiles)
 	return
 }
 

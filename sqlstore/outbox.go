@@ -157,7 +157,8 @@ func (db *DB) ClaimProfiles(ctx context.Context, lease time.Duration, limit int)
 		}
 		rows, err := c.query(ctx, `SELECT s.id, s.psid, s.profile_attempts + 1, p.access_token
 			FROM subscribers s JOIN pages p ON p.id = s.page_ref
-			WHERE s.profile_fetched IN (0, 2) AND s.profile_next_at <= ? ORDER BY s.id LIMIT ?`+lock, now, limit)
+			WHERE s.profile_fetched IN (?, ?) AND s.profile_next_at <= ? ORDER BY s.id LIMIT ?`+lock,
+			profilePending, profileRetrying, now, limit)
 		if err != nil {
 			return err
 		}
@@ -197,7 +198,7 @@ const (
 // SaveProfile stores a fetched profile. Fields Graph did not give keep
 // what the subscriber had.
 func (db *DB) SaveProfile(ctx context.Context, subscriberID int64, p xerochat.Profile) error {
-	_, err := db.write().exec(ctx, `UPDATE subscribers SET profile_fetched = 1,
+	_, err := db.write().exec(ctx, `UPDATE subscribers SET profile_fetched = ?,
 		first_name = CASE WHEN ? <> '' THEN ? ELSE first_name END,
 		last_name = CASE WHEN ? <> '' THEN ? ELSE last_name END,
 		full_name = CASE WHEN ? <> '' THEN ? ELSE full_name END,
@@ -205,7 +206,7 @@ func (db *DB) SaveProfile(ctx context.Context, subscriberID int64, p xerochat.Pr
 		locale = CASE WHEN ? <> '' THEN ? ELSE locale END,
 		gender = CASE WHEN ? <> '' THEN ? ELSE gender END,
 		timezone = CASE WHEN ? <> '' THEN ? ELSE timezone END
-		WHERE id = ?`, p.FirstName, p.FirstName, p.LastName, p.LastName, p.FullName, p.FullName, p.ProfilePic, p.ProfilePic,
+		WHERE id = ?`, profileFetched, p.FirstName, p.FirstName, p.LastName, p.LastName, p.FullName, p.FullName, p.ProfilePic, p.ProfilePic,
 		p.Locale, p.Locale, p.Gender, p.Gender, p.Timezone, p.Timezone, subscriberID)
 	return err
 }

@@ -117,8 +117,8 @@ func scanSubscriber(row interface{ Scan(...any) error }) (*xerochat.Subscriber, 
 // it would show a subscriber without names (a failed fetch shows it).
 func (db *DB) FindSubscriber(ctx context.Context, userID int64, psid, pageID string) (*xerochat.Subscriber, error) {
 	q := `SELECT ` + subscriberColumns + ` FROM subscribers s JOIN pages p ON p.id = s.page_ref
-		WHERE s.user_id = ? AND s.psid = ? AND s.profile_fetched <> 0`
-	args := []any{userID, psid}
+		WHERE s.user_id = ? AND s.psid = ? AND s.profile_fetched <> ?`
+	args := []any{userID, psid, profilePending}
 	if pageID != "" {
 		q, args = q+` AND p.page_id = ?`, append(args, pageID)
 	}
