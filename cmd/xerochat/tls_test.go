@@ -88,6 +88,39 @@ func TestServeTLS(t *testing.T) {
 	}
 }
 
+// serve --acme-domain answers plain HTTP on --http-addr with a redirect to
+// HTTPS for the domain, and keeps the certificate cache where it is told.
+// (No certificate authority is reachable here: the TLS side is not tried.)
+func TestServeACMERedirect(t *testing.T) {
+	t.Parallel()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr := free.Addr().String()
+	free.Close()
+	cache := filepath.Join(t.TempDir(), "acme")
+	p := startServe(t, "--db", sqlstoretest.URL(t), "--acme-domain", "chat.example.test", "--acme-cache", cache,
+		"--http-addr", httpAddr)
+	if !strings.HasPrefix(p.URL, "https://") {
+		t.Fatalf("serve announced %q, want an https:// URL", p.URL)
+	}
+	req, err := http.NewRequest(http.MethodGet, "http://"+httpAddr+"/api/get_contact?contact_id=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "chat.example.test"
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("the plain-HTTP listener does not answer: %v", err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode/100 != 3 || loc != "https://chat.example.test/api/get_contact?contact_id=1" {
+		t.Errorf("plain HTTP: %d to %q, want a redirect to the same URL over HTTPS", res.StatusCode, loc)
+	}
+}
+
 // Behind a trusted proxy, the client's address in the log is the one the
 // proxy forwarded; from anyone else, X-Forwarded-For is ignored.
 func TestServeTrustedProxies(t *testing.T) {
