@@ -134,6 +134,8 @@ func seedCampaign(b testing.TB, ts *xerochattest.Server, m *xerochattest.Member,
 			SELECT %d, q.id, s.id, 'An answer of moderate length, like a real one', 0
 			FROM subscribers s CROSS JOIN flow_questions q WHERE s.page_ref = %d AND q.campaign_id = %d ORDER BY s.id, q.position`,
 			fc.ID, m.Page.ID, fc.ID),
+		// statistics, as autovacuum keeps them on a database in use
+		`ANALYZE`,
 	}
 	for _, q := range stmts {
 		if _, err := ts.DB.SQL().Exec(q); err != nil {

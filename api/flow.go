@@ -146,21 +146,45 @@ func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
 	put(fc.Name)
 	w.WriteString(`,"data":{`)
 	current, started := "", false
-	err = s.App.Flows.EachAnswer(c.ctx, fc.ID, func(a xerochat.FlowAnswer) error {
+	// Every item of a question starts alike, up to its answer: encoded
+	// once per question, the stream encodes only PSIDs and answers.
+	heads := map[int64][]byte{}
+	head := func(a xerochat.FlowAnswer) ([]byte, error) {
+		if h, ok := heads[a.QuestionID]; ok {
+			return h, nil
+		}
+		qid := itoa(a.QuestionID)
+		buf.Reset()
+		if err := enc.Encode(allAnswerRow{QuestionID: qid, ID: qid, Question: a.Question}); err != nil {
+			return nil, err
+		}
+		// {"question_id":...,"answer":""}\n without its last three bytes
+		h := bytes.Clone(buf.Bytes()[:buf.Len()-4])
+		heads[a.QuestionID] = h
+		return h, nil
+	}
+	err = s.pipeAnswers(c.ctx, fc.ID, func(a xerochat.FlowAnswer) error {
 		if started && a.PSID == current {
 			w.WriteByte(',')
 		} else {
 			if started {
 				w.WriteString("],")
 			}
-			if err := put(a.PSID); err != nil {
+			if err := put(&a.PSID); err != nil {
 				return err
 			}
 			w.WriteString(":[")
 			current, started = a.PSID, true
 		}
-		qid := itoa(a.QuestionID)
-		return put(allAnswerRow{QuestionID: qid, ID: qid, Question: a.Question, Answer: a.Answer})
+		h, err := head(a)
+		if err != nil {
+			return err
+		}
+		w.Write(h)
+		if err := put(&a.Answer); err != nil {
+			return err
+		}
+		return w.WriteByte('}')
 	})
 	if err != nil {
 		if c.ctx.Err() != nil || isWriteFailure(err) {

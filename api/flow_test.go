@@ -309,6 +309,10 @@ func TestFlowAllSubscribersStreams(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	// statistics, as autovacuum keeps them on a database in use
+	if _, err := db.Exec(`ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
 
 	res, err := http.Get(ts.URL + "/api/get_all_subscriber_flow_info?" + vals("api_key", a.Key, "flow_campaign_id", fmt.Sprint(fc.ID)).Encode())
 	if err != nil {

@@ -191,6 +191,12 @@ func Copy(ctx context.Context, src, dst *DB, opt CopyOptions) (map[string]int64,
 			return got, fmt.Errorf("verify: %s has %d rows in the source but %d in the target", t, want[t], got[t])
 		}
 	}
+	// The tables were filled at once: the planner gets their statistics
+	// now, before the first request, instead of when autovacuum comes by
+	// (PostgreSQL, without them, takes large tables for small ones).
+	if _, err := dst.write().exec(ctx, `ANALYZE`); err != nil {
+		return got, fmt.Errorf("analyze: %w", err)
+	}
 	return got, nil
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,14 +140,108 @@ func (db *DB) SubscriberAnswers(ctx context.Context, campaignID int64, psid stri
 
 // EachAnswer streams every answer of the campaign, subscribers in order of
 // their first answer, each subscriber's answers in question order. The
-// database sorts; rows are handed to fn one at a time as they arrive.
+// subscribers come in order from flow_respondents, so the database never
+// sorts the answers; each subscriber's few answers are put in question
+// order here, with the questions read once before. Rows are handed to fn
+// as they arrive, one subscriber held at a time. An answer to a question
+// added after that first read is left out, as if the stream had been read
+// a moment earlier.
 func (db *DB) EachAnswer(ctx context.Context, campaignID int64, fn func(xerochat.FlowAnswer) error) error {
-	return db.eachAnswer(ctx, `SELECT s.psid, q.id, q.question, a.answer FROM flow_answers a
-		JOIN (SELECT subscriber_id, MIN(id) AS first_id FROM flow_answers WHERE campaign_id = ? GROUP BY subscriber_id) f
-			ON f.subscriber_id = a.subscriber_id
-		JOIN flow_questions q ON q.id = a.question_id
-		JOIN subscribers s ON s.id = a.subscriber_id
-		WHERE a.campaign_id = ? ORDER BY f.first_id, q.position`, []any{campaignID, campaignID}, fn)
+	questions, err := db.questionOrder(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	rows, err := db.read().query(ctx, db.eachAnswerQuery(), campaignID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	// one subscriber's answers, by question position
+	held := make([]xerochat.FlowAnswer, len(questions.text))
+	flush := func() error {
+		for i := range held {
+			if held[i].QuestionID == 0 {
+				continue
+			}
+			a := held[i]
+			held[i].QuestionID = 0
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// The PSID is read as bytes and made a string once per subscriber,
+	// not once per answer.
+	var psid sql.RawBytes
+	current := ""
+	for rows.Next() {
+		var questionID int64
+		var answer string
+		if err := rows.Scan(&psid, &questionID, &answer); err != nil {
+			return err
+		}
+		pos, ok := questions.position[questionID]
+		if !ok {
+			continue
+		}
+		if string(psid) != current {
+			if err := flush(); err != nil {
+				return err
+			}
+			current = string(psid)
+		}
+		held[pos] = xerochat.FlowAnswer{PSID: current, QuestionID: questionID, Question: questions.text[pos], Answer: answer}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return flush()
+}
+
+// eachAnswerQuery reads a campaign's answers, subscribers in order of their
+// first answer. The two databases need different words to take that order
+// from flow_respondents' index rather than sort every answer: CROSS JOIN
+// is SQLite's way to fix the join order (without statistics it would start
+// from the answers); PostgreSQL, which would hash both tables and sort,
+// gets a LATERAL subquery that it cannot flatten (OFFSET 0), so it reads
+// the respondents in order and starts sending at once.
+func (db *DB) eachAnswerQuery() string {
+	if db.dialect == Postgres {
+		return `SELECT r.psid, a.question_id, a.answer FROM flow_respondents r
+		CROSS JOIN LATERAL (SELECT question_id, answer FROM flow_answers
+			WHERE campaign_id = r.campaign_id AND subscriber_id = r.subscriber_id OFFSET 0) a
+		WHERE r.campaign_id = ? ORDER BY r.first_answer_id`
+	}
+	return `SELECT r.psid, a.question_id, a.answer FROM flow_respondents r CROSS JOIN flow_answers a
+		WHERE r.campaign_id = ? AND a.campaign_id = r.campaign_id AND a.subscriber_id = r.subscriber_id
+		ORDER BY r.first_answer_id`
+}
+
+// questionOrder holds a campaign's questions: each one's place in question
+// order, and their texts in that order.
+type questionOrder struct {
+	position map[int64]int
+	text     []string
+}
+
+func (db *DB) questionOrder(ctx context.Context, campaignID int64) (questionOrder, error) {
+	qo := questionOrder{position: map[int64]int{}}
+	rows, err := db.read().query(ctx, `SELECT id, question FROM flow_questions WHERE campaign_id = ? ORDER BY position`, campaignID)
+	if err != nil {
+		return qo, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			return qo, err
+		}
+		qo.position[id] = len(qo.text)
+		qo.text = append(qo.text, text)
+	}
+	return qo, rows.Err()
 }
 
 func (db *DB) eachAnswer(ctx context.Context, query string, args []any, fn func(xerochat.FlowAnswer) error) error {

@@ -263,3 +263,25 @@ func TestCopyRoundTrip(t *testing.T) {
 		t.Fatal("overwrite copy differs from the source")
 	}
 }
+
+// TestPostgresJITOff: sessions run without JIT compilation (see
+// postgresDSN), unless the URL asks for it.
+func TestPostgresJITOff(t *testing.T) {
+	if !sqlstoretest.Postgres() {
+		t.Skip(sqlstoretest.EnvPostgres + " not set")
+	}
+	for _, tc := range []struct{ param, want string }{{"", "off"}, {"&jit=on", "on"}} {
+		db, err := sqlstore.Open(context.Background(), sqlstoretest.URL(t)+tc.param, sqlstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jit string
+		if err := db.SQL().QueryRow(`SHOW jit`).Scan(&jit); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if jit != tc.want {
+			t.Errorf("URL with %q: jit = %s, want %s", tc.param, jit, tc.want)
+		}
+	}
+}
