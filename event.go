@@ -2,6 +2,7 @@ package xerochat
 
 import (
 	"context"
+	"errors"
 	"time"
 	"unicode/utf8"
 )
@@ -99,11 +100,11 @@ type FlowSession struct {
 type EventTx interface {
 	// Page returns the connected page with that Facebook id, ENOTFOUND if none.
 	Page(ctx context.Context, pageID string) (*Page, error)
-	// Subscriber returns the page's subscriber with that PSID, creating it
-	// (subscribed at the given time, profile to be fetched) if new.
-	Subscriber(ctx context.Context, page *Page, psid string, at time.Time) (sub *Subscriber, created bool, err error)
-	// Touch records the person's latest interaction.
-	Touch(ctx context.Context, subscriberID int64, at time.Time) error
+	// Subscriber returns the id of the page's subscriber with that PSID,
+	// creating it (subscribed at the given time, profile to be fetched) if
+	// new. With touch, the time is also recorded as the person's latest
+	// interaction, in the same statement.
+	Subscriber(ctx context.Context, page *Page, psid string, at time.Time, touch bool) (subscriberID int64, err error)
 	// SetReferer records where the person came from.
 	SetReferer(ctx context.Context, subscriberID int64, source string) error
 	// SetContact stores an e-mail or phone number the person gave in a flow;
@@ -136,6 +137,13 @@ type WebhookBatch struct {
 
 // BatchTx is the transaction a webhook batch is applied in: every event's
 // effects and the batch's completion commit together, once.
+//
+// A batch is first run without savepoints, which on PostgreSQL cost two
+// round trips per event. Should an event fail there, ApplyEvent returns
+// ErrBatchRestart, and this and every later ApplyEvent of the run do
+// nothing; the function given to InBatch must return that error as it
+// comes. InBatch then rolls the run back and runs the function again, each
+// event in a savepoint of its own, as described below.
 type BatchTx interface {
 	// ApplyEvent runs fn in a savepoint that first records the event's key.
 	// An event whose key was recorded before (a re-delivery, or a batch
@@ -144,6 +152,10 @@ type BatchTx interface {
 	// leaves no trace, and its error is returned.
 	ApplyEvent(ctx context.Context, key string, fn func(EventTx) error) (applied bool, err error)
 }
+
+// ErrBatchRestart is ApplyEvent's answer when an event failed in a run of
+// the batch without savepoints: the batch is about to run again with them.
+var ErrBatchRestart = errors.New("an event failed: the batch runs again, each event in a savepoint")
 
 // OutboxMessage is a queued message claimed for sending.
 type OutboxMessage struct {

@@ -26,18 +26,17 @@ func Handle(ctx context.Context, tx xerochat.EventTx, ev xerochat.Event) error {
 	if !page.BotEnabled {
 		return fmt.Errorf("%w: the bot of page %s is disabled", ErrDropped, ev.PageID)
 	}
-	sub, _, err := tx.Subscriber(ctx, page, ev.PSID, ev.Time)
+	// A label changed in the inbox is not the person interacting.
+	label := ev.Kind == xerochat.EventLabel
+	subID, err := tx.Subscriber(ctx, page, ev.PSID, ev.Time, !label)
 	if err != nil {
 		return err
 	}
-	if ev.Kind == xerochat.EventLabel {
-		return tx.SetLabel(ctx, page, sub.ID, ev.LabelID, ev.LabelName, ev.LabelAdded)
-	}
-	if err := tx.Touch(ctx, sub.ID, ev.Time); err != nil {
-		return err
+	if label {
+		return tx.SetLabel(ctx, page, subID, ev.LabelID, ev.LabelName, ev.LabelAdded)
 	}
 	if ev.RefererSource != "" {
-		if err := tx.SetReferer(ctx, sub.ID, ev.RefererSource); err != nil {
+		if err := tx.SetReferer(ctx, subID, ev.RefererSource); err != nil {
 			return err
 		}
 	}
@@ -48,14 +47,14 @@ func Handle(ctx context.Context, tx xerochat.EventTx, ev xerochat.Event) error {
 	if err != nil {
 		return err
 	}
-	f := flow{tx: tx, page: page, sub: sub}
+	f := flow{tx: tx, page: page, subID: subID}
 	if fc := triggered(campaigns, ev); fc != nil {
 		return f.start(ctx, fc)
 	}
 	if ev.Kind != xerochat.EventMessage {
 		return nil
 	}
-	session, err := tx.Session(ctx, sub.ID)
+	session, err := tx.Session(ctx, subID)
 	if err != nil || session == nil {
 		return err
 	}
@@ -65,7 +64,7 @@ func Handle(ctx context.Context, tx xerochat.EventTx, ev xerochat.Event) error {
 		}
 	}
 	// The campaign is gone; so is the flow.
-	return tx.EndSession(ctx, sub.ID)
+	return tx.EndSession(ctx, subID)
 }
 
 // triggered returns the campaign the event starts: a message whose whole
@@ -96,15 +95,15 @@ func triggered(campaigns []*xerochat.FlowCampaign, ev xerochat.Event) *xerochat.
 
 // flow runs a campaign with one subscriber.
 type flow struct {
-	tx   xerochat.EventTx
-	page *xerochat.Page
-	sub  *xerochat.Subscriber
+	tx    xerochat.EventTx
+	page  *xerochat.Page
+	subID int64
 }
 
 // start begins the campaign at its first question; triggering a running
 // flow again starts it over.
 func (f flow) start(ctx context.Context, fc *xerochat.FlowCampaign) error {
-	if err := f.tx.SetSession(ctx, xerochat.FlowSession{SubscriberID: f.sub.ID, CampaignID: fc.ID, Position: 1}); err != nil {
+	if err := f.tx.SetSession(ctx, xerochat.FlowSession{SubscriberID: f.subID, CampaignID: fc.ID, Position: 1}); err != nil {
 		return err
 	}
 	return f.ask(ctx, fc.Questions[0], fc.Questions[0].Question)
@@ -120,7 +119,7 @@ func (f flow) ask(ctx context.Context, q *xerochat.FlowQuestion, text string) er
 			m.QuickReplies = append(m.QuickReplies, xerochat.QuickReply{Title: o, Payload: o})
 		}
 	}
-	return f.tx.Send(ctx, f.page, f.sub.ID, m)
+	return f.tx.Send(ctx, f.page, f.subID, m)
 }
 
 // answer takes the subscriber's reply to the awaited question: a valid one
@@ -128,7 +127,7 @@ func (f flow) ask(ctx context.Context, q *xerochat.FlowQuestion, text string) er
 // stored.
 func (f flow) answer(ctx context.Context, fc *xerochat.FlowCampaign, s *xerochat.FlowSession, ev xerochat.Event) error {
 	if s.Position < 1 || s.Position > len(fc.Questions) {
-		return f.tx.EndSession(ctx, f.sub.ID)
+		return f.tx.EndSession(ctx, f.subID)
 	}
 	q := fc.Questions[s.Position-1]
 	value, ok := Validate(q, ev.Text, ev.QuickReplyPayload)
@@ -139,31 +138,31 @@ func (f flow) answer(ctx context.Context, fc *xerochat.FlowCampaign, s *xerochat
 		}
 		return f.ask(ctx, q, text)
 	}
-	if err := f.tx.SaveAnswer(ctx, fc.ID, q.ID, f.sub.ID, value); err != nil {
+	if err := f.tx.SaveAnswer(ctx, fc.ID, q.ID, f.subID, value); err != nil {
 		return err
 	}
 	switch q.Type {
 	case xerochat.QuestionEmail:
-		if err := f.tx.SetContact(ctx, f.sub.ID, value, ""); err != nil {
+		if err := f.tx.SetContact(ctx, f.subID, value, ""); err != nil {
 			return err
 		}
 	case xerochat.QuestionPhone:
-		if err := f.tx.SetContact(ctx, f.sub.ID, "", value); err != nil {
+		if err := f.tx.SetContact(ctx, f.subID, "", value); err != nil {
 			return err
 		}
 	}
 	if s.Position < len(fc.Questions) {
 		next := fc.Questions[s.Position]
-		if err := f.tx.SetSession(ctx, xerochat.FlowSession{SubscriberID: f.sub.ID, CampaignID: fc.ID, Position: s.Position + 1}); err != nil {
+		if err := f.tx.SetSession(ctx, xerochat.FlowSession{SubscriberID: f.subID, CampaignID: fc.ID, Position: s.Position + 1}); err != nil {
 			return err
 		}
 		return f.ask(ctx, next, next.Question)
 	}
-	if err := f.tx.EndSession(ctx, f.sub.ID); err != nil {
+	if err := f.tx.EndSession(ctx, f.subID); err != nil {
 		return err
 	}
 	if fc.CompletionMessage != "" {
-		return f.tx.Send(ctx, f.page, f.sub.ID, xerochat.Outgoing{Text: fc.CompletionMessage})
+		return f.tx.Send(ctx, f.page, f.subID, xerochat.Outgoing{Text: fc.CompletionMessage})
 	}
 	return nil
 }

@@ -59,7 +59,7 @@ func drain(t *testing.T, s *xerochattest.Server) []xerochat.Outgoing {
 		}
 		for _, m := range msgs {
 			out = append(out, m.Message)
-			if err := s.DB.MessageSent(ctx, m.ID, "m_sent"); err != nil {
+			if err := s.DB.MessagesSent(ctx, map[int64]string{m.ID: "m_sent"}); err != nil {
 				t.Fatal(err)
 			}
 		}

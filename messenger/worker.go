@@ -22,7 +22,7 @@ type Store interface {
 	InBatch(ctx context.Context, batchID int64, fn func(xerochat.BatchTx) error) error
 
 	ClaimMessages(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.OutboxMessage, error)
-	MessageSent(ctx context.Context, id int64, messageID string) error
+	MessagesSent(ctx context.Context, messageIDs map[int64]string) error
 	RetryMessage(ctx context.Context, id int64, at time.Time, cause string) error
 	MessageFailed(ctx context.Context, id int64, cause string) error
 	SetPageError(ctx context.Context, pageRef int64, msg string) error
@@ -186,6 +186,9 @@ func (w *Worker) processBatch(ctx context.Context, b *xerochat.WebhookBatch) err
 	return w.Store.InBatch(ctx, b.ID, func(tx xerochat.BatchTx) error {
 		for _, ev := range events {
 			_, err := tx.ApplyEvent(ctx, ev.Key, func(etx xerochat.EventTx) error { return Handle(ctx, etx, ev) })
+			if errors.Is(err, xerochat.ErrBatchRestart) {
+				return err
+			}
 			if err != nil && !w.skip(ctx, ev, err, last) {
 				return err
 			}
@@ -209,8 +212,9 @@ func (w *Worker) skip(ctx context.Context, ev xerochat.Event, err error, last bo
 	return false
 }
 
-// sendMessages sends due messages, several at once. It reports whether it
-// sent or retried any.
+// sendMessages sends due messages, several at once. The ones Facebook
+// took are marked sent together once all are done: one commit instead of
+// one per message. It reports whether it sent or retried any.
 func (w *Worker) sendMessages(ctx context.Context) bool {
 	msgs, err := w.Store.ClaimMessages(ctx, w.Lease, w.Senders*4)
 	if err != nil {
@@ -219,19 +223,31 @@ func (w *Worker) sendMessages(ctx context.Context) bool {
 	}
 	sem := make(chan struct{}, w.Senders)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sent := map[int64]string{}
 	for _, m := range msgs {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			w.send(ctx, m)
+			if id, ok := w.send(ctx, m); ok {
+				mu.Lock()
+				sent[m.ID] = id
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
+	if err := w.Store.MessagesSent(context.WithoutCancel(ctx), sent); err != nil {
+		w.Logger.Error("messenger: record sent messages", "messages", len(sent), "err", err)
+	}
 	return len(msgs) > 0
 }
 
-func (w *Worker) send(ctx context.Context, m *xerochat.OutboxMessage) {
+// send sends one message. When Facebook took it, it returns the id
+// Facebook gave it, for the caller to record; any other outcome it records
+// itself.
+func (w *Worker) send(ctx context.Context, m *xerochat.OutboxMessage) (messageID string, ok bool) {
 	// Once started, a send completes even if the worker is stopping:
 	// cancelling it after Facebook took the message would send it again
 	// after a restart. Close waits for it.
@@ -243,7 +259,7 @@ func (w *Worker) send(ctx context.Context, m *xerochat.OutboxMessage) {
 	kind := xerochat.FacebookErrorKind(err)
 	switch {
 	case err == nil:
-		err = w.Store.MessageSent(store, m.ID, id)
+		return id, true
 	case kind == xerochat.FacebookInvalidToken:
 		// Nothing will go out on this page until it is connected again.
 		w.Logger.Warn("messenger: page token refused", "page", m.PageRef, "err", err)
@@ -262,6 +278,7 @@ func (w *Worker) send(ctx context.Context, m *xerochat.OutboxMessage) {
 	if err != nil {
 		w.Logger.Error("messenger: record send outcome", "message", m.ID, "err", err)
 	}
+	return "", false
 }
 
 // backoff doubles from one second up to five minutes.

@@ -199,11 +199,11 @@ func queue(t *testing.T, s *xerochattest.Server, mb *xerochattest.Member, psid s
 			if err != nil {
 				return err
 			}
-			sub, _, err := etx.Subscriber(ctx, page, psid, time.Now())
+			sid, err := etx.Subscriber(ctx, page, psid, time.Now(), true)
 			if err != nil {
 				return err
 			}
-			return etx.Send(ctx, page, sub.ID, m)
+			return etx.Send(ctx, page, sid, m)
 		})
 		return err
 	})

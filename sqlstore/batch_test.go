@@ -243,10 +243,17 @@ func TestApplyEventExactlyOnce(t *testing.T) {
 		{"a failing event", "m:b", failing, false, broken, 1},
 		{"another new key after the failure", "m:c", send(page, "2880000000000002", "Two"), true, nil, 1},
 	}
+	// The batch runs without savepoints until the failing event, which
+	// restarts it; the second run has a savepoint per event.
+	runs := 0
 	err := db.InBatch(ctx, storeBatch(t, db, `{}`), func(tx xerochat.BatchTx) error {
+		runs++
 		for _, tt := range tests {
 			calls = 0
 			applied, err := tx.ApplyEvent(ctx, tt.key, counted(tt.fn))
+			if errors.Is(err, xerochat.ErrBatchRestart) && runs == 1 && tt.err != nil {
+				return err
+			}
 			if applied != tt.applied || !errors.Is(err, tt.err) || calls != tt.calls {
 				t.Errorf("%s: applied %t, %v, fn called %d times; want %t, %v, %d", tt.name, applied, err, calls, tt.applied, tt.err, tt.calls)
 			}
@@ -255,6 +262,9 @@ func TestApplyEventExactlyOnce(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if runs != 2 {
+		t.Errorf("the batch ran %d times; want 2, without savepoints and again with them", runs)
 	}
 	expectRows(t, db, map[string]int{"outbox": 2, "processed_events": 2})
 	expectQueued(t, db, "One", "Two")
@@ -287,11 +297,11 @@ func send(page *xerochat.Page, psid, text string) func(xerochat.EventTx) error {
 		if err != nil {
 			return err
 		}
-		sub, _, err := etx.Subscriber(ctx, p, psid, time.Now())
+		sid, err := etx.Subscriber(ctx, p, psid, time.Now(), true)
 		if err != nil {
 			return err
 		}
-		return etx.Send(ctx, p, sub.ID, xerochat.Outgoing{Text: text})
+		return etx.Send(ctx, p, sid, xerochat.Outgoing{Text: text})
 	}
 }
 

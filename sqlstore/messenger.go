@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/xerochat/xerochat"
@@ -74,25 +75,56 @@ func (db *DB) Backlog(ctx context.Context) (batches, messages, profiles int, err
 // InBatch runs fn in one transaction that also marks the batch done: one
 // commit per batch, not per event. fn applies the events through the
 // xerochat.BatchTx it is given; when it fails, nothing of the batch
-// commits, and the batch is retried later.
+// commits, and the batch is retried later. The batch runs first without a
+// savepoint per event, and again with them only if an event failed (see
+// xerochat.BatchTx).
 func (db *DB) InBatch(ctx context.Context, batchID int64, fn func(xerochat.BatchTx) error) error {
+	err := db.inBatch(ctx, batchID, fn, false)
+	if errors.Is(err, xerochat.ErrBatchRestart) {
+		err = db.inBatch(ctx, batchID, fn, true)
+	}
+	return err
+}
+
+func (db *DB) inBatch(ctx context.Context, batchID int64, fn func(xerochat.BatchTx) error, savepoints bool) error {
 	return db.inTx(ctx, func(c conn) error {
-		b := batchTx{eventTx{c: c, cache: &batchCache{pages: map[string]*xerochat.Page{}, campaigns: map[int64][]*xerochat.FlowCampaign{}}}}
-		if err := fn(b); err != nil {
+		b := batchTx{tx: eventTx{c: c, cache: &batchCache{pages: map[string]*xerochat.Page{}, campaigns: map[int64][]*xerochat.FlowCampaign{}}},
+			savepoints: savepoints, failed: new(bool)}
+		err := fn(b)
+		if *b.failed {
+			return xerochat.ErrBatchRestart
+		}
+		if err != nil {
 			return err
 		}
-		_, err := c.exec(ctx, `UPDATE webhook_batches SET done_at = ?, locked_until = 0 WHERE id = ?`, db.now(), batchID)
+		_, err = c.exec(ctx, `UPDATE webhook_batches SET done_at = ?, locked_until = 0 WHERE id = ?`, db.now(), batchID)
 		return err
 	})
 }
 
 // batchTx is xerochat.BatchTx inside InBatch's transaction.
-type batchTx struct{ tx eventTx }
+type batchTx struct {
+	tx         eventTx
+	savepoints bool
+	failed     *bool // an event failed in a run without savepoints
+}
 
 // ApplyEvent runs fn in a savepoint that first records the key, so that an
 // event whose key is known is skipped and each event's effects commit
 // exactly once, together with its key; a failed event is rolled back alone.
+// Without savepoints, a failed event fails the whole run.
 func (b batchTx) ApplyEvent(ctx context.Context, key string, fn func(xerochat.EventTx) error) (bool, error) {
+	if !b.savepoints {
+		if *b.failed {
+			return false, xerochat.ErrBatchRestart
+		}
+		applied, err := b.applyOnce(ctx, key, fn)
+		if err != nil {
+			*b.failed = true
+			return false, xerochat.ErrBatchRestart
+		}
+		return applied, nil
+	}
 	c := b.tx.c
 	if _, err := c.exec(ctx, `SAVEPOINT event`); err != nil {
 		return false, err
@@ -149,28 +181,29 @@ func (t eventTx) Page(ctx context.Context, pageID string) (*xerochat.Page, error
 	return p, err
 }
 
-func (t eventTx) Subscriber(ctx context.Context, page *xerochat.Page, psid string, at time.Time) (*xerochat.Subscriber, bool, error) {
-	find := func() (*xerochat.Subscriber, error) {
-		return scanSubscriber(t.c.queryRow(ctx, `SELECT `+subscriberColumns+` FROM subscribers s JOIN pages p ON p.id = s.page_ref
-			WHERE s.page_ref = ? AND s.psid = ?`, page.ID, psid))
+func (t eventTx) Subscriber(ctx context.Context, page *xerochat.Page, psid string, at time.Time, touch bool) (int64, error) {
+	find, args := `SELECT id FROM subscribers WHERE page_ref = ? AND psid = ?`, []any{page.ID, psid}
+	if touch {
+		// SET reads the row as it was, so both CASEs see the old time.
+		find = `UPDATE subscribers SET unavailable = CASE WHEN last_interaction_at < ? THEN 0 ELSE unavailable END,
+			last_interaction_at = CASE WHEN last_interaction_at < ? THEN ? ELSE last_interaction_at END
+			WHERE page_ref = ? AND psid = ? RETURNING id`
+		args = []any{at.Unix(), at.Unix(), at.Unix(), page.ID, psid}
 	}
-	s, err := find()
-	if err == nil || !isNoRows(err) {
-		return s, false, err
+	var id int64
+	err := t.c.queryRow(ctx, find, args...).Scan(&id)
+	if !isNoRows(err) {
+		return id, err
 	}
-	_, err = t.c.exec(ctx, `INSERT INTO subscribers (user_id, page_ref, psid, subscribed_at, last_interaction_at, profile_fetched)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (page_ref, psid) DO NOTHING`, page.UserID, page.ID, psid, at.Unix(), at.Unix(), profilePending)
-	if err != nil {
-		return nil, false, err
+	err = t.c.queryRow(ctx, `INSERT INTO subscribers (user_id, page_ref, psid, subscribed_at, last_interaction_at, profile_fetched)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (page_ref, psid) DO NOTHING RETURNING id`,
+		page.UserID, page.ID, psid, at.Unix(), at.Unix(), profilePending).Scan(&id)
+	if !isNoRows(err) {
+		return id, err
 	}
-	s, err = find()
-	return s, err == nil, err
-}
-
-func (t eventTx) Touch(ctx context.Context, subscriberID int64, at time.Time) error {
-	_, err := t.c.exec(ctx, `UPDATE subscribers SET last_interaction_at = ?, unavailable = 0
-		WHERE id = ? AND last_interaction_at < ?`, at.Unix(), subscriberID, at.Unix())
-	return err
+	// Another transaction stored the person in the meantime.
+	err = t.c.queryRow(ctx, find, args...).Scan(&id)
+	return id, err
 }
 
 func (t eventTx) SetReferer(ctx context.Context, subscriberID int64, source string) error {

@@ -72,6 +72,16 @@ func (db *DB) ClaimMessages(ctx context.Context, lease time.Duration, limit int)
 		lock := ""
 		if db.dialect == Postgres {
 			lock = " FOR UPDATE OF o SKIP LOCKED"
+			// The due messages must be read in id order from outbox_due,
+			// stopping at the limit. On an outbox that autovacuum has not
+			// analyzed yet (a new database, a burst), PostgreSQL takes it
+			// for a few rows and would read every pending message and sort
+			// them: 17–35 ms per claim with a few thousand queued, instead
+			// of 0.4 ms. Forbidding the sort, for this transaction only,
+			// leaves it the ordered index.
+			if _, err := c.exec(ctx, `SET LOCAL enable_sort = off`); err != nil {
+				return err
+			}
 		}
 		rows, err := c.query(ctx, `SELECT o.id, o.page_ref, o.subscriber_id, o.message, o.attempts + 1, p.access_token, s.psid
 			FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id JOIN pages p ON p.id = s.page_ref
@@ -114,9 +124,23 @@ func (db *DB) ClaimMessages(ctx context.Context, lease time.Duration, limit int)
 // placeholders returns n comma-separated '?'.
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
-// MessageSent marks a message delivered to Facebook.
-func (db *DB) MessageSent(ctx context.Context, id int64, messageID string) error {
-	_, err := db.write().exec(ctx, `UPDATE outbox SET state = 'sent', message_id = ?, locked_until = 0 WHERE id = ?`, messageID, id)
+// MessagesSent marks messages delivered to Facebook, each with the id
+// Facebook gave it, in one statement: a worker marks the messages it sent
+// together, one commit for all of them.
+func (db *DB) MessagesSent(ctx context.Context, messageIDs map[int64]string) error {
+	if len(messageIDs) == 0 {
+		return nil
+	}
+	var cases strings.Builder
+	args := make([]any, 0, 3*len(messageIDs))
+	ids := make([]any, 0, len(messageIDs))
+	for id, mid := range messageIDs {
+		cases.WriteString(" WHEN ? THEN ?")
+		args = append(args, id, mid)
+		ids = append(ids, id)
+	}
+	_, err := db.write().exec(ctx, `UPDATE outbox SET state = 'sent', locked_until = 0, message_id = CASE id`+cases.String()+
+		` END WHERE id IN (`+placeholders(len(ids))+`)`, append(args, ids...)...)
 	return err
 }
 

@@ -21,8 +21,8 @@ func subscribe(t *testing.T, db *sqlstore.DB, page *xerochat.Page, psid string) 
 	var sub *xerochat.Subscriber
 	err := inBatch(t, db, func(tx xerochat.BatchTx) error {
 		_, err := tx.ApplyEvent(context.Background(), "m:subscribe:"+psid, func(etx xerochat.EventTx) error {
-			var err error
-			sub, _, err = etx.Subscriber(context.Background(), page, psid, db.Now())
+			id, err := etx.Subscriber(context.Background(), page, psid, db.Now(), true)
+			sub = &xerochat.Subscriber{ID: id, PSID: psid}
 			return err
 		})
 		return err
@@ -80,7 +80,7 @@ func expectQueued(t *testing.T, db *sqlstore.DB, want ...string) {
 		}
 		got = append(got, texts...)
 		for _, m := range msgs {
-			if err := db.MessageSent(context.Background(), m.ID, "m_sent"); err != nil {
+			if err := db.MessagesSent(context.Background(), map[int64]string{m.ID: "m_sent"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -120,7 +120,7 @@ func TestClaimMessagesInOrder(t *testing.T) {
 	if _, texts := claimTexts(t, db); len(texts) != 0 {
 		t.Fatalf("claimed %q while the first messages are leased", texts)
 	}
-	if err := db.MessageSent(ctx, a1.ID, "m_a1"); err != nil {
+	if err := db.MessagesSent(ctx, map[int64]string{a1.ID: "m_a1"}); err != nil {
 		t.Fatal(err)
 	}
 	msgs, texts = claimTexts(t, db)
@@ -158,7 +158,7 @@ func TestMessageOutcomes(t *testing.T) {
 	}
 	retryAt := c.Now().Add(5 * time.Minute)
 	for _, err := range []error{
-		db.MessageSent(ctx, msgs[0].ID, "m_facebook"),
+		db.MessagesSent(ctx, map[int64]string{msgs[0].ID: "m_facebook"}),
 		db.MessageFailed(ctx, msgs[1].ID, "(#100) No matching user found"),
 		db.RetryMessage(ctx, msgs[2].ID, retryAt, "(#4) Application request limit reached"),
 	} {
@@ -262,7 +262,7 @@ func TestClaimMessagesTwoClaimers(t *testing.T) {
 					// holds every message another claimer can see as sent.
 					sent[m.ID] = true
 					mu.Unlock()
-					if err := db.MessageSent(context.Background(), m.ID, "m_sent"); err != nil {
+					if err := db.MessagesSent(context.Background(), map[int64]string{m.ID: "m_sent"}); err != nil {
 						t.Error(err)
 					}
 				}
@@ -308,7 +308,7 @@ func TestOutboxStoredForms(t *testing.T) {
 			if got.Text != tt.want.Text || got.Tag != tt.want.Tag || !slices.Equal(got.QuickReplies, tt.want.QuickReplies) {
 				t.Fatalf("read %+v, want %+v", got, tt.want)
 			}
-			if err := db.MessageSent(context.Background(), msgs[0].ID, "m_sent"); err != nil {
+			if err := db.MessagesSent(context.Background(), map[int64]string{msgs[0].ID: "m_sent"}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -321,7 +321,7 @@ func TestOutboxStoredForms(t *testing.T) {
 		if len(msgs) != 1 || !slices.Equal(msgs[0].Message.QuickReplies, tt.want.QuickReplies) || msgs[0].Message.Tag != tt.want.Tag {
 			t.Fatalf("%s: queued %+v, claimed %+v", tt.name, tt.want, msgs)
 		}
-		if err := db.MessageSent(context.Background(), msgs[0].ID, "m_sent"); err != nil {
+		if err := db.MessagesSent(context.Background(), map[int64]string{msgs[0].ID: "m_sent"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -357,7 +357,7 @@ func exerciseMessenger(t *testing.T, ctx context.Context, db *sqlstore.DB, page 
 		if err != nil {
 			return err
 		}
-		s, _, err := tx.Subscriber(ctx, p, ev.PSID, ev.Time)
+		sid, err := tx.Subscriber(ctx, p, ev.PSID, ev.Time, false)
 		if err != nil {
 			return err
 		}
@@ -367,16 +367,16 @@ func exerciseMessenger(t *testing.T, ctx context.Context, db *sqlstore.DB, page 
 		}
 		q := fcs[0].Questions[0]
 		for _, err := range []error{
-			tx.Touch(ctx, s.ID, ev.Time),
-			tx.SetReferer(ctx, s.ID, "ADS"),
-			tx.SetContact(ctx, s.ID, "s@example.com", ""),
-			tx.SetSession(ctx, xerochat.FlowSession{SubscriberID: s.ID, CampaignID: fcs[0].ID, Position: 1}),
-			func() error { _, err := tx.Session(ctx, s.ID); return err }(),
-			tx.SaveAnswer(ctx, fcs[0].ID, q.ID, s.ID, "yes"),
-			tx.EndSession(ctx, s.ID),
-			tx.Send(ctx, p, s.ID, xerochat.Outgoing{Text: "hi"}),
-			tx.SetLabel(ctx, p, s.ID, "plan-inbox-label", "Inbox", true),
-			tx.SetLabel(ctx, p, s.ID, "plan-inbox-label", "Inbox", false),
+			func() error { _, err := tx.Subscriber(ctx, p, ev.PSID, ev.Time, true); return err }(),
+			tx.SetReferer(ctx, sid, "ADS"),
+			tx.SetContact(ctx, sid, "s@example.com", ""),
+			tx.SetSession(ctx, xerochat.FlowSession{SubscriberID: sid, CampaignID: fcs[0].ID, Position: 1}),
+			func() error { _, err := tx.Session(ctx, sid); return err }(),
+			tx.SaveAnswer(ctx, fcs[0].ID, q.ID, sid, "yes"),
+			tx.EndSession(ctx, sid),
+			tx.Send(ctx, p, sid, xerochat.Outgoing{Text: "hi"}),
+			tx.SetLabel(ctx, p, sid, "plan-inbox-label", "Inbox", true),
+			tx.SetLabel(ctx, p, sid, "plan-inbox-label", "Inbox", false),
 		} {
 			if err != nil {
 				return err
@@ -398,7 +398,7 @@ func exerciseMessenger(t *testing.T, ctx context.Context, db *sqlstore.DB, page 
 		t.Fatalf("ClaimMessages = %d messages, want 1", len(msgs))
 	}
 	must("RetryMessage", db.RetryMessage(ctx, msgs[0].ID, time.Unix(0, 0), "later"))
-	must("MessageSent", db.MessageSent(ctx, msgs[0].ID, "m1"))
+	must("MessagesSent", db.MessagesSent(ctx, map[int64]string{msgs[0].ID: "m1"}))
 	must("MessageFailed", db.MessageFailed(ctx, msgs[0].ID, "gone"))
 	must("SetPageError", db.SetPageError(ctx, page.ID, "expired"))
 	must("SetSubscriberError", db.SetSubscriberError(ctx, msgs[0].SubscriberID, "refused"))

@@ -78,11 +78,11 @@ func TestPageTokensSealedAtRest(t *testing.T) {
 	batch, _ := db.StoreBatch(ctx, "222", []byte(`{}`))
 	if err := db.InBatch(ctx, batch, func(b xerochat.BatchTx) error {
 		_, err := b.ApplyEvent(ctx, "k", func(tx xerochat.EventTx) error {
-			s, _, err := tx.Subscriber(ctx, page, "333", time.Now())
+			sid, err := tx.Subscriber(ctx, page, "333", time.Now(), true)
 			if err != nil {
 				return err
 			}
-			return tx.Send(ctx, page, s.ID, xerochat.Outgoing{Text: "hi"})
+			return tx.Send(ctx, page, sid, xerochat.Outgoing{Text: "hi"})
 		})
 		return err
 	}); err != nil {

@@ -31,7 +31,7 @@ func TestSubscriberShownOnceProfileAsked(t *testing.T) {
 		}
 		err = db.InBatch(ctx, id, func(b xerochat.BatchTx) error {
 			_, err := b.ApplyEvent(ctx, "m:"+psid, func(tx xerochat.EventTx) error {
-				_, _, err := tx.Subscriber(ctx, page, psid, time.Now())
+				_, err := tx.Subscriber(ctx, page, psid, time.Now(), true)
 				return err
 			})
 			return err

@@ -1,0 +1,81 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
+)
+
+// TestSubscriberTouch: an event finds or creates its subscriber and, when
+// it is the person interacting, records the time and clears unavailable in
+// the same statement; an older event (delivered late) does not move the
+// time back, and an inbox label touches nothing.
+func TestSubscriberTouch(t *testing.T) {
+	t.Parallel()
+	db := sqlstoretest.Open(t)
+	page := connectPage(t, db, "880000000000031")
+	ctx := context.Background()
+	const psid = "2880000000000031"
+	t0 := time.Unix(1_800_000_000, 0)
+	subscriber := func(at time.Time, touch bool) int64 {
+		t.Helper()
+		var id int64
+		err := inBatch(t, db, func(tx xerochat.BatchTx) error {
+			_, err := tx.ApplyEvent(ctx, "m:touch:"+at.String()+fmtBool(touch), func(etx xerochat.EventTx) error {
+				var err error
+				id, err = etx.Subscriber(ctx, page, psid, at, touch)
+				return err
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	state := func() (last int64, unavailable int) {
+		t.Helper()
+		if err := db.SQL().QueryRow(rebind(db, `SELECT last_interaction_at, unavailable FROM subscribers WHERE psid = ?`), psid).
+			Scan(&last, &unavailable); err != nil {
+			t.Fatal(err)
+		}
+		return last, unavailable
+	}
+	id := subscriber(t0, true)
+	if last, _ := state(); last != t0.Unix() {
+		t.Fatalf("a new subscriber's last interaction is %d, want %d", last, t0.Unix())
+	}
+	// as the original XeroChat marks a person it can no longer reach
+	if _, err := db.SQL().Exec(rebind(db, `UPDATE subscribers SET unavailable = 1 WHERE id = ?`), id); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name        string
+		at          time.Time
+		touch       bool
+		last        int64
+		unavailable int
+	}{
+		{"an inbox label", t0.Add(time.Hour), false, t0.Unix(), 1},
+		{"an older event", t0.Add(-time.Hour), true, t0.Unix(), 1},
+		{"a newer event", t0.Add(2 * time.Hour), true, t0.Add(2 * time.Hour).Unix(), 0},
+	}
+	for _, s := range steps {
+		if got := subscriber(s.at, s.touch); got != id {
+			t.Fatalf("%s: subscriber %d, want the same %d", s.name, got, id)
+		}
+		if last, unavailable := state(); last != s.last || unavailable != s.unavailable {
+			t.Errorf("%s: last interaction %d, unavailable %d; want %d, %d", s.name, last, unavailable, s.last, s.unavailable)
+		}
+	}
+}
+
+func fmtBool(b bool) string {
+	if b {
+		return ":touch"
+	}
+	return ""
+}
