@@ -11,7 +11,9 @@ import (
 )
 
 // Tables lists every table of the schema, parents before children, so rows
-// can be inserted in this order and deleted in the reverse one.
+// can be inserted in this order and deleted in the reverse one. It leaves
+// out flow_respondents, which the triggers on flow_answers fill as its
+// rows are copied.
 var Tables = []string{
 	"packages", "users", "pages", "subscribers", "labels", "subscriber_labels",
 	"contact_groups", "contacts", "flow_campaigns", "flow_questions", "flow_answers",

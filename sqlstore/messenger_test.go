@@ -2,10 +2,15 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/sqlstore"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 )
 
@@ -78,4 +83,46 @@ func fmtBool(b bool) string {
 		return ":touch"
 	}
 	return ""
+}
+
+// TestBatchSavepointsOnlyAfterFailure: a batch whose events all succeed
+// runs without savepoints, in one run; one with a failing event runs again
+// with a savepoint per event.
+func TestBatchSavepointsOnlyAfterFailure(t *testing.T) {
+	t.Parallel()
+	db := sqlstoretest.Open(t)
+	page := connectPage(t, db, "880000000000032")
+	var savepoints atomic.Int64
+	sqlstore.SetTrace(db, func(query string, _ []any) {
+		if strings.HasPrefix(query, "SAVEPOINT") {
+			savepoints.Add(1)
+		}
+	})
+	run := func(fail bool) (runs int) {
+		t.Helper()
+		err := inBatch(t, db, func(tx xerochat.BatchTx) error {
+			runs++
+			for i := range 3 {
+				fn := send(page, "2880000000000032", "hi")
+				if fail && i == 1 {
+					fn = func(xerochat.EventTx) error { return errors.New("broken") }
+				}
+				key := fmt.Sprintf("m:sp:%t:%d", fail, i)
+				if _, err := tx.ApplyEvent(context.Background(), key, fn); errors.Is(err, xerochat.ErrBatchRestart) {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return runs
+	}
+	if runs := run(false); runs != 1 || savepoints.Load() != 0 {
+		t.Errorf("a batch without failures: %d runs, %d savepoints; want 1 run, none", runs, savepoints.Load())
+	}
+	if runs := run(true); runs != 2 || savepoints.Load() != 3 {
+		t.Errorf("a batch with a failing event: %d runs, %d savepoints; want 2 runs, 3 savepoints", runs, savepoints.Load())
+	}
 }

@@ -49,6 +49,9 @@ func seedForPlans(t *testing.T, db *sqlstore.DB, n int) {
 		`INSERT INTO flow_sessions (subscriber_id, campaign_id, position, updated_at) SELECT i, i, 1, 0 FROM ` + series(n),
 		`INSERT INTO outbox (page_ref, subscriber_id, message, state, run_at, created_at)
 			SELECT ` + mod(n) + `, i, '{}', 'sent', 0, ` + young + ` FROM ` + series(2*n),
+		// a backlog: many pending messages, several to each person
+		`INSERT INTO outbox (page_ref, subscriber_id, message, state, run_at, created_at)
+			SELECT ` + mod(n) + `, ` + mod(n/10) + `, '{}', 'pending', 0, ` + young + ` FROM ` + series(n),
 		`INSERT INTO webhook_batches (body, received_at, done_at) SELECT '{}', 0, ` + young + ` FROM ` + series(n),
 		`INSERT INTO processed_events (event_key, processed_at) SELECT 'e' || i, ` + young + ` FROM ` + series(2*n),
 		`INSERT INTO web_sessions (token_hash, user_id, credential_gen, created_at, last_seen_at)

@@ -29,6 +29,13 @@ var inherentScans = []struct{ table, statement, reason string }{
 			"bounds it, so PostgreSQL reads users whole (SQLite walks the id range from the cursor: the same rows)"},
 }
 
+// queueIndexes are partial indexes that hold only a queue's pending rows,
+// which drain as they are worked: reading one in order, without a
+// condition, reads the backlog, not a table that grows with use. Each may
+// be read so once per statement (the claim's walk, or a count); a second
+// read in the same statement (say, once per candidate row) still fails.
+var queueIndexes = []string{"outbox_due"}
+
 // inherent tells whether query reading table whole is one of inherentScans.
 func inherent(table, query string) bool {
 	return slices.ContainsFunc(inherentScans, func(s struct{ table, statement, reason string }) bool {
@@ -58,15 +65,22 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	type stmt struct {
 		query string
 		args  []any
+		set   string // a SET LOCAL run just before, in the same transaction
 	}
 	var mu sync.Mutex
 	var seen []stmt
+	var set string
 	sqlstore.SetTrace(db, func(q string, args []any) {
 		mu.Lock()
 		defer mu.Unlock()
-		if !slices.ContainsFunc(seen, func(s stmt) bool { return s.query == q }) {
-			seen = append(seen, stmt{q, slices.Clone(args)})
+		if strings.HasPrefix(q, "SET LOCAL ") {
+			set = q
+			return
 		}
+		if !slices.ContainsFunc(seen, func(s stmt) bool { return s.query == q }) {
+			seen = append(seen, stmt{q, slices.Clone(args), set})
+		}
+		set = ""
 	})
 	called := exerciseStore(t, ctx, db)
 	sqlstore.SetTrace(db, nil)
@@ -88,11 +102,17 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		if !explainable(s.query) {
 			continue
 		}
-		plan, scans := explain(t, db, tables, s.query, s.args)
+		plan, scans := explain(t, db, tables, s.query, s.args, s.set)
 		query := strings.Join(strings.Fields(s.query), " ")
-		for _, table := range scans {
+		queueRead := map[string]bool{}
+		for _, scan := range scans {
+			table, index, _ := strings.Cut(scan, "@")
+			if slices.Contains(queueIndexes, index) && !queueRead[index] {
+				queueRead[index] = true
+				continue
+			}
 			if !slices.Contains(smallTables, table) && !inherent(table, query) {
-				t.Errorf("full scan of %s in\n%s\nplan:\n%s", table, query, plan)
+				t.Errorf("full scan of %s in\n%s\nplan:\n%s", scan, query, plan)
 			}
 		}
 	}
@@ -109,7 +129,9 @@ var (
 	// A skip-scan (ANY(a) on an index's first column) walks the whole
 	// index, as a scan does.
 	sqliteScan = regexp.MustCompile(`^(?:SCAN (\w+)|SEARCH (\w+) USING .*\(ANY\()`)
-	aliasRe    = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?`)
+	// the index a SCAN walks, if any
+	sqliteScanIndex = regexp.MustCompile(`^SCAN \w+ USING (?:COVERING )?INDEX (\w+)`)
+	aliasRe         = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?`)
 )
 
 // schemaTables lists the tables of the schema, the migrations' own
@@ -141,14 +163,14 @@ func schemaTables(t *testing.T, db *sqlstore.DB) []string {
 }
 
 // explain returns the plan of query and the tables of the schema it reads
-// whole. On SQLite only the tables the statement names count: an INSERT's plan also
+// whole ("table@index" where it walks an index without a condition on it). On SQLite only the tables the statement names count: an INSERT's plan also
 // lists the foreign-key lookups into child tables that SQLite runs only
 // while a deferred constraint violation is outstanding, which never
 // happens here (no constraint is deferred).
-func explain(t *testing.T, db *sqlstore.DB, tables []string, query string, args []any) (string, []string) {
+func explain(t *testing.T, db *sqlstore.DB, tables []string, query string, args []any, set string) (string, []string) {
 	t.Helper()
 	if db.Dialect() == sqlstore.Postgres {
-		return explainPostgres(t, db, query, args)
+		return explainPostgres(t, db, query, args, set)
 	}
 	alias := map[string]string{}
 	for _, m := range aliasRe.FindAllStringSubmatch(query, -1) {
@@ -173,6 +195,9 @@ func explain(t *testing.T, db *sqlstore.DB, tables []string, query string, args 
 		fmt.Fprintln(&plan, detail)
 		if m := sqliteScan.FindStringSubmatch(detail); m != nil {
 			if table, ok := alias[m[1]+m[2]]; ok && slices.Contains(tables, table) {
+				if ix := sqliteScanIndex.FindStringSubmatch(detail); ix != nil {
+					table += "@" + ix[1]
+				}
 				scans = append(scans, table)
 			}
 		}
@@ -193,10 +218,22 @@ type pgNode struct {
 // scan with no condition on the index's first column, reads the table (or
 // its index) whole. PostgreSQL checks a condition on a later column of an
 // index against every entry, so such a scan counts as a full one.
-func explainPostgres(t *testing.T, db *sqlstore.DB, query string, args []any) (string, []string) {
+func explainPostgres(t *testing.T, db *sqlstore.DB, query string, args []any, set string) (string, []string) {
 	t.Helper()
+	// The plan is the one the statement gets where it runs: after the SET
+	// LOCAL its transaction ran before it, if any.
+	tx, err := db.SQL().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if set != "" {
+		if _, err := tx.Exec(set); err != nil {
+			t.Fatalf("%s: %v", set, err)
+		}
+	}
 	var raw string
-	if err := db.SQL().QueryRow("EXPLAIN (FORMAT JSON) "+sqlstore.Bind(db, query), args...).Scan(&raw); err != nil {
+	if err := tx.QueryRow("EXPLAIN (FORMAT JSON) "+sqlstore.Bind(db, query), args...).Scan(&raw); err != nil {
 		t.Fatalf("explain %s: %v", query, err)
 	}
 	var out []struct{ Plan pgNode }
@@ -214,7 +251,7 @@ func explainPostgres(t *testing.T, db *sqlstore.DB, query string, args []any) (s
 		case "Index Scan", "Index Only Scan", "Bitmap Index Scan":
 			table, lead := pgIndexLead(t, db, n.IndexName)
 			if n.IndexCond == "" || lead != "" && !regexp.MustCompile(`\b`+lead+`\b`).MatchString(n.IndexCond) {
-				scans = append(scans, table)
+				scans = append(scans, table+"@"+n.IndexName)
 			}
 		}
 		for _, c := range n.Plans {
@@ -394,8 +431,8 @@ func exerciseMessenger(t *testing.T, ctx context.Context, db *sqlstore.DB, page 
 	must("Lag", err)
 	msgs, err := db.ClaimMessages(ctx, time.Minute, 10)
 	must("ClaimMessages", err)
-	if len(msgs) != 1 {
-		t.Fatalf("ClaimMessages = %d messages, want 1", len(msgs))
+	if len(msgs) == 0 {
+		t.Fatal("ClaimMessages claimed nothing, with a backlog queued")
 	}
 	must("RetryMessage", db.RetryMessage(ctx, msgs[0].ID, time.Unix(0, 0), "later"))
 	must("MessagesSent", db.MessagesSent(ctx, map[int64]string{msgs[0].ID: "m1"}))
