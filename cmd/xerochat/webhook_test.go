@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xerochat/xerochat/graph/fakegraph"
+	"github.com/xerochat/xerochat/sqlstore"
 	"github.com/xerochat/xerochat/sqlstore/sqlstoretest"
 	"github.com/xerochat/xerochat/xerochattest"
 )
@@ -72,6 +74,16 @@ func TestServeRetention(t *testing.T) {
 	xerochattest.Eventually(t, "the batch to be processed", func() bool {
 		return strings.Contains(p.stderr.String(), "messenger: event dropped")
 	})
+	// The drop is logged before the batch's transaction commits.
+	store, err := sqlstore.Open(context.Background(), db, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xerochattest.Eventually(t, "the batch to be marked done", func() bool {
+		batches, _, _, err := store.Backlog(context.Background())
+		return err == nil && batches == 0
+	})
+	store.Close()
 	p.stop(t)
 	time.Sleep(1500 * time.Millisecond)
 
