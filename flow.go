@@ -66,10 +66,12 @@ type FlowService interface {
 	// SubscriberAnswers returns the answers of the subscriber with that PSID
 	// on the campaign's page, in question order.
 	SubscriberAnswers(ctx context.Context, campaignID int64, psid string) ([]FlowAnswer, error)
-	// EachAnswer calls fn for every answer of the campaign, grouped by
-	// subscriber in order of their first answer, then in question order. It
-	// streams: memory does not grow with the number of answers.
-	EachAnswer(ctx context.Context, campaignID int64, fn func(FlowAnswer) error) error
+	// EachAnswer calls fn for every answer of the campaign (as found with
+	// its questions), grouped by subscriber in order of their first answer,
+	// then in question order. It streams: memory does not grow with the
+	// number of answers. An answer to a question the campaign did not have
+	// when found is left out, as if the stream had been read then.
+	EachAnswer(ctx context.Context, fc *FlowCampaign, fn func(FlowAnswer) error) error
 }
 
 // Limits Facebook puts on quick replies, which choice questions use.

@@ -158,12 +158,12 @@ func (s *Server) getAllSubscriberFlowInfo(c *call) (any, error) {
 		if err := enc.Encode(allAnswerRow{QuestionID: qid, ID: qid, Question: a.Question}); err != nil {
 			return nil, err
 		}
-		// {"question_id":...,"answer":""}\n without its last three bytes
+		// {"question_id":...,"answer":""}\n without its last four bytes
 		h := bytes.Clone(buf.Bytes()[:buf.Len()-4])
 		heads[a.QuestionID] = h
 		return h, nil
 	}
-	err = s.pipeAnswers(c.ctx, fc.ID, func(a xerochat.FlowAnswer) error {
+	err = s.pipeAnswers(c.ctx, fc, func(a xerochat.FlowAnswer) error {
 		if started && a.PSID == current {
 			w.WriteByte(',')
 		} else {

@@ -15,7 +15,7 @@ const answerBatch = 256
 // other, and so they take two cores instead of one. At most a few batches
 // wait between the two, so memory stays flat. When fn fails, the reading
 // stops. It returns fn's error, or else the reader's.
-func (s *Server) pipeAnswers(ctx context.Context, campaignID int64, fn func(xerochat.FlowAnswer) error) error {
+func (s *Server) pipeAnswers(ctx context.Context, fc *xerochat.FlowCampaign, fn func(xerochat.FlowAnswer) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []xerochat.FlowAnswer, 2)
@@ -32,7 +32,7 @@ func (s *Server) pipeAnswers(ctx context.Context, campaignID int64, fn func(xero
 				return ctx.Err()
 			}
 		}
-		err := s.App.Flows.EachAnswer(ctx, campaignID, func(a xerochat.FlowAnswer) error {
+		err := s.App.Flows.EachAnswer(ctx, fc, func(a xerochat.FlowAnswer) error {
 			if batch = append(batch, a); len(batch) < answerBatch {
 				return nil
 			}

@@ -141,23 +141,22 @@ func (db *DB) SubscriberAnswers(ctx context.Context, campaignID int64, psid stri
 // EachAnswer streams every answer of the campaign, subscribers in order of
 // their first answer, each subscriber's answers in question order. The
 // subscribers come in order from flow_respondents, so the database never
-// sorts the answers; each subscriber's few answers are put in question
-// order here, with the questions read once before. Rows are handed to fn
-// as they arrive, one subscriber held at a time. An answer to a question
-// added after that first read is left out, as if the stream had been read
-// a moment earlier.
-func (db *DB) EachAnswer(ctx context.Context, campaignID int64, fn func(xerochat.FlowAnswer) error) error {
-	questions, err := db.questionOrder(ctx, campaignID)
-	if err != nil {
-		return err
+// sorts the answers; each subscriber's few answers are put in the order of
+// fc.Questions here. Rows are handed to fn as they arrive, one subscriber
+// held at a time.
+func (db *DB) EachAnswer(ctx context.Context, fc *xerochat.FlowCampaign, fn func(xerochat.FlowAnswer) error) error {
+	position := make(map[int64]int, len(fc.Questions))
+	for i, q := range fc.Questions {
+		position[q.ID] = i
 	}
-	rows, err := db.read().query(ctx, db.eachAnswerQuery(), campaignID)
+	rows, err := db.read().query(ctx, db.eachAnswerQuery(), fc.ID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	// one subscriber's answers, by question position
-	held := make([]xerochat.FlowAnswer, len(questions.text))
+	// one subscriber's answers, by question position; QuestionID 0 (no
+	// question has it) marks an unanswered one
+	held := make([]xerochat.FlowAnswer, len(fc.Questions))
 	flush := func() error {
 		for i := range held {
 			if held[i].QuestionID == 0 {
@@ -181,7 +180,7 @@ func (db *DB) EachAnswer(ctx context.Context, campaignID int64, fn func(xerochat
 		if err := rows.Scan(&psid, &questionID, &answer); err != nil {
 			return err
 		}
-		pos, ok := questions.position[questionID]
+		pos, ok := position[questionID]
 		if !ok {
 			continue
 		}
@@ -191,7 +190,7 @@ func (db *DB) EachAnswer(ctx context.Context, campaignID int64, fn func(xerochat
 			}
 			current = string(psid)
 		}
-		held[pos] = xerochat.FlowAnswer{PSID: current, QuestionID: questionID, Question: questions.text[pos], Answer: answer}
+		held[pos] = xerochat.FlowAnswer{PSID: current, QuestionID: questionID, Question: fc.Questions[pos].Question, Answer: answer}
 	}
 	if err := rows.Err(); err != nil {
 		return err
@@ -216,32 +215,6 @@ func (db *DB) eachAnswerQuery() string {
 	return `SELECT r.psid, a.question_id, a.answer FROM flow_respondents r CROSS JOIN flow_answers a
 		WHERE r.campaign_id = ? AND a.campaign_id = r.campaign_id AND a.subscriber_id = r.subscriber_id
 		ORDER BY r.first_answer_id`
-}
-
-// questionOrder holds a campaign's questions: each one's place in question
-// order, and their texts in that order.
-type questionOrder struct {
-	position map[int64]int
-	text     []string
-}
-
-func (db *DB) questionOrder(ctx context.Context, campaignID int64) (questionOrder, error) {
-	qo := questionOrder{position: map[int64]int{}}
-	rows, err := db.read().query(ctx, `SELECT id, question FROM flow_questions WHERE campaign_id = ? ORDER BY position`, campaignID)
-	if err != nil {
-		return qo, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var text string
-		if err := rows.Scan(&id, &text); err != nil {
-			return qo, err
-		}
-		qo.position[id] = len(qo.text)
-		qo.text = append(qo.text, text)
-	}
-	return qo, rows.Err()
 }
 
 func (db *DB) eachAnswer(ctx context.Context, query string, args []any, fn func(xerochat.FlowAnswer) error) error {

@@ -82,7 +82,11 @@ func TestEachAnswerOrder(t *testing.T) {
 			}
 		}
 		var got []xerochat.FlowAnswer
-		if err := db.EachAnswer(ctx, fc.ID, func(a xerochat.FlowAnswer) error { got = append(got, a); return nil }); err != nil {
+		found, err := db.FindFlowCampaign(ctx, uid, fc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.EachAnswer(ctx, found, func(a xerochat.FlowAnswer) error { got = append(got, a); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(got, want) {

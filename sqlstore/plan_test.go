@@ -366,7 +366,7 @@ func exerciseStore(t *testing.T, ctx context.Context, db *sqlstore.DB) []string 
 	must("SaveAnswer", db.SaveAnswer(ctx, fc.ID, fc.Questions[0].ID, sub.ID, "yes"))
 	_, err = db.SubscriberAnswers(ctx, fc.ID, sub.PSID)
 	must("SubscriberAnswers", err)
-	must("EachAnswer", db.EachAnswer(ctx, fc.ID, func(xerochat.FlowAnswer) error { return nil }))
+	must("EachAnswer", db.EachAnswer(ctx, fc, func(xerochat.FlowAnswer) error { return nil }))
 
 	called = append(called, exerciseMessenger(t, ctx, db, page)...)
 	called = append(called, exerciseWeb(t, ctx, db, planFixture{uid: uid, page: page, label: label, fc: fc})...)

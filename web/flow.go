@@ -250,7 +250,7 @@ func (s *Server) answersCSV(w http.ResponseWriter, r *http.Request, v *view) {
 		cw.Flush()
 		return err
 	}
-	err := s.App.Flows.EachAnswer(r.Context(), fc.ID, func(a xerochat.FlowAnswer) error {
+	err := s.App.Flows.EachAnswer(r.Context(), fc, func(a xerochat.FlowAnswer) error {
 		if row == nil || row[0] != a.PSID {
 			if err := flush(); err != nil {
 				return err
