@@ -83,9 +83,13 @@ func TestServeRetention(t *testing.T) {
 		batches, _, _, err := store.Backlog(context.Background())
 		return err == nil && batches == 0
 	})
+	done := time.Now()
 	store.Close()
 	p.stop(t)
-	time.Sleep(1500 * time.Millisecond)
+	// done_at is kept in whole seconds and a 1s retention prunes a batch
+	// only when done_at < floor(now-1s): past done+2s that holds, whatever
+	// fraction of its second the batch was done in.
+	time.Sleep(time.Until(done.Add(2100 * time.Millisecond)))
 
 	pruned := regexp.MustCompile(`msg="messenger: pruned" batches=1 `)
 	kept := startServe(t, "--db", db, "--graph-url", "http://127.0.0.1:1", "--retention", "0")
