@@ -106,12 +106,42 @@ func (w *Worker) Wake() {
 }
 
 // Run works until ctx ends.
+//
+// A claim that finds nothing is not asked again until something may have
+// changed: intake woke the worker, the poll came round, or the worker
+// itself made work (a processed batch queues messages; a sent message
+// frees its person's next one). Work another worker frees it keeps doing
+// itself, holding the lane or the person. Without this, every worker busy
+// sending would also look for batches each round, and on PostgreSQL a
+// look for a lane whose head is leased walks that lane's backlog.
 func (w *Worker) Run(ctx context.Context) {
 	w.init()
+	var look looks
 	for ctx.Err() == nil {
+		select {
+		case <-w.wake:
+			look = looks{}
+		default:
+		}
+		if time.Since(look.since) >= w.Poll {
+			look = looks{}
+		}
 		w.prune(ctx)
-		busy := w.processBatches(ctx)
-		busy = w.sendMessages(ctx) || busy
+		busy := false
+		if !look.noBatches {
+			busy = w.processBatches(ctx)
+			look.dry(&look.noBatches)
+			if busy {
+				look.noMessages = false
+			}
+		}
+		if !look.noMessages {
+			if w.sendMessages(ctx) {
+				busy = true
+			} else {
+				look.dry(&look.noMessages)
+			}
+		}
 		busy = w.fetchProfiles(ctx) || busy
 		if busy {
 			continue
@@ -121,7 +151,21 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-w.wake:
 		case <-time.After(w.Poll):
 		}
+		look = looks{}
 	}
+}
+
+// looks is what a worker's last claims found nothing of, since when.
+type looks struct {
+	noBatches, noMessages bool
+	since                 time.Time
+}
+
+func (l *looks) dry(flag *bool) {
+	if !l.noBatches && !l.noMessages {
+		l.since = time.Now()
+	}
+	*flag = true
 }
 
 // prune deletes what is older than the retention, at most once per

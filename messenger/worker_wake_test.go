@@ -1,0 +1,66 @@
+package messenger_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xerochat/xerochat"
+	"github.com/xerochat/xerochat/graph"
+	"github.com/xerochat/xerochat/graph/fakegraph"
+	"github.com/xerochat/xerochat/messenger"
+	"github.com/xerochat/xerochat/xerochattest"
+)
+
+// slowSends is Facebook with a Send API that takes its time, as it does
+// under load.
+type slowSends struct {
+	xerochat.Facebook
+	delay time.Duration
+}
+
+func (s slowSends) SendMessage(ctx context.Context, token, psid string, m xerochat.Outgoing) (string, error) {
+	time.Sleep(s.delay)
+	return s.Facebook.SendMessage(ctx, token, psid, m)
+}
+
+// TestWorkerBusySendingTakesNewBatches: a worker that found no batch does
+// not look again each round while it sends, but intake's wake makes it
+// look at once, even in the middle of a long run of sends.
+func TestWorkerBusySendingTakesNewBatches(t *testing.T) {
+	t.Parallel()
+	s := xerochattest.NewServer(t, xerochattest.Workers(0))
+	m := s.NewMember("busy@example.com", "790000000000300")
+	const queued = 160
+	for i := range queued {
+		psid := fmt.Sprint(2590000000003000 + i)
+		s.Fake.AddUser(m.PageID, psid, fakegraph.Profile{FirstName: "P"})
+		queue(t, s, m, psid, xerochat.Outgoing{Text: "Hello"})
+	}
+	// 160 sends, 8 at a time, 50 ms each: two seconds of sending. The poll
+	// never comes round in the test: only the wake can make it look.
+	w := &messenger.Worker{Store: s.DB, Facebook: slowSends{graph.New(s.Fake.URL(), "v21.0"), 50 * time.Millisecond},
+		Logger: slog.New(slog.NewTextHandler(s.Logs, nil)), Poll: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	var done sync.WaitGroup
+	done.Go(func() { w.Run(ctx) })
+	t.Cleanup(func() { cancel(); done.Wait() })
+	xerochattest.Eventually(t, "the sends to start", func() bool { return len(s.Fake.AllSent()) > 0 })
+
+	body := fmt.Sprintf(`{"object":"page","entry":[{"id":%q,"time":1,"messaging":[{"sender":{"id":"2590000000009999"},`+
+		`"recipient":{"id":%q},"timestamp":1,"message":{"mid":"m_wake","text":"hi"}}]}]}`, m.PageID, m.PageID)
+	if _, err := s.DB.StoreBatch(ctx, m.PageID, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	w.Wake()
+	xerochattest.Eventually(t, "the new batch to be processed", func() bool {
+		batches, _, _, err := s.DB.Backlog(ctx)
+		return err == nil && batches == 0
+	})
+	if sent := len(s.Fake.AllSent()); sent >= queued {
+		t.Errorf("the batch waited for all %d sends to end", sent)
+	}
+}
