@@ -24,6 +24,9 @@ type conn struct {
 	// as a transaction of its own in the next group commit, and reads on
 	// it (a write's read-back) go to the read pool, after the write.
 	grouped bool
+	// later, when set, queues writes for the next statement (see
+	// laterWrites); PostgreSQL only.
+	later *laterWrites
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -37,6 +40,9 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 		return res, err
 	}
 	c.traced(query, args)
+	if c.later != nil && c.later.sql.Len() > 0 {
+		return c.execWithLater(ctx, query, args)
+	}
 	query = c.db.bind(query)
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -47,6 +53,9 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if c.grouped {
 		return c.db.read().query(ctx, query, args...)
+	}
+	if err := c.flushLater(ctx); err != nil {
+		return nil, err
 	}
 	c.traced(query, args)
 	query = c.db.bind(query)
@@ -60,6 +69,7 @@ func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	if c.grouped {
 		return c.db.read().queryRow(ctx, query, args...)
 	}
+	_ = c.flushLater(ctx) // a failure fails this read too (see flushLater)
 	c.traced(query, args)
 	query = c.db.bind(query)
 	if st := c.stmt(ctx, query); st != nil {

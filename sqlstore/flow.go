@@ -121,10 +121,9 @@ func (db *DB) SaveAnswer(ctx context.Context, campaignID, questionID, subscriber
 }
 
 func saveAnswer(ctx context.Context, c conn, campaignID, questionID, subscriberID int64, answer string) error {
-	_, err := c.exec(ctx, `INSERT INTO flow_answers (campaign_id, question_id, subscriber_id, answer, answered_at)
+	return c.execLater(ctx, `INSERT INTO flow_answers (campaign_id, question_id, subscriber_id, answer, answered_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscriber_id, question_id) DO UPDATE SET answer = excluded.answer,
 		answered_at = excluded.answered_at`, campaignID, questionID, subscriberID, answer, c.db.now())
-	return err
 }
 
 // SubscriberAnswers returns one subscriber's answers in question order.

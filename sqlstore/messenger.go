@@ -20,34 +20,62 @@ func (db *DB) StoreBatch(ctx context.Context, lane string, body []byte) (int64, 
 // of its lane is done, and never while another of its lane is leased. The
 // lanes go side by side. It returns nil when there is nothing to do now.
 func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (*xerochat.WebhookBatch, error) {
-	var b *xerochat.WebhookBatch
-	lock := ""
+	// lanes steps through the lanes with work waiting, one probe each in
+	// webhook_batches_heads; heads takes each lane's oldest batch. Of the
+	// heads not leased, the oldest is locked and leased. On PostgreSQL a
+	// concurrent claimer skips a head being taken (SKIP LOCKED) rather than
+	// wait for it, and the UPDATE checks the head again once it holds the
+	// row, so two claimers never both take it; a lane's later batches are
+	// never candidates. One statement: on PostgreSQL it commits on its own,
+	// one round trip.
+	among, recheck, lock := "b.id IN (SELECT id FROM heads)", "", ""
 	if db.dialect == Postgres {
-		// Concurrent claimers skip a head another is taking; the lane's
-		// later batches wait behind it through NOT EXISTS.
-		lock = " FOR UPDATE OF b SKIP LOCKED"
+		// Read by id from the few heads: as a join, PostgreSQL may merge
+		// them with every batch ever kept, in id order.
+		among = "b.id = ANY(ARRAY(SELECT id FROM heads))"
+		// A head done since the statement began fails this check once
+		// locked, and the claimer takes the next. (On SQLite no claim runs
+		// beside another, and the check would lead it to read b by index
+		// instead of by id.)
+		recheck, lock = " AND b.done_at = 0", " FOR UPDATE OF b SKIP LOCKED"
 	}
-	err := db.inTx(ctx, func(c conn) error {
+	claim := `UPDATE webhook_batches SET locked_until = ?, attempts = attempts + 1
+		WHERE id = (
+			WITH RECURSIVE lanes (lane) AS (
+				SELECT (SELECT lane FROM webhook_batches WHERE done_at = 0 ORDER BY lane LIMIT 1)
+				UNION ALL
+				SELECT (SELECT e.lane FROM webhook_batches e WHERE e.done_at = 0 AND e.lane > l.lane ORDER BY e.lane LIMIT 1)
+				FROM lanes l WHERE l.lane IS NOT NULL),
+			heads (id) AS MATERIALIZED (
+				SELECT (SELECT h.id FROM webhook_batches h WHERE h.done_at = 0 AND h.lane = l.lane ORDER BY h.id LIMIT 1)
+				FROM lanes l WHERE l.lane IS NOT NULL)
+			SELECT b.id FROM webhook_batches b
+			WHERE ` + among + ` AND b.locked_until <= ?` + recheck + `
+			ORDER BY b.id LIMIT 1` + lock + `)
+		AND done_at = 0 AND locked_until <= ?
+		RETURNING id, body, attempts`
+	var b *xerochat.WebhookBatch
+	run := func(c conn) error {
 		now := db.now()
-		var id int64
+		var got xerochat.WebhookBatch
 		var text string
-		var attempts int
-		err := c.queryRow(ctx, `SELECT b.id, b.body, b.attempts FROM webhook_batches b
-			WHERE b.done_at = 0 AND b.locked_until <= ?
-			AND NOT EXISTS (SELECT 1 FROM webhook_batches e WHERE e.lane = b.lane AND e.done_at = 0 AND e.id < b.id)
-			ORDER BY b.id LIMIT 1`+lock, now).Scan(&id, &text, &attempts)
+		err := c.queryRow(ctx, claim, now+leaseSeconds(lease), now, now).Scan(&got.ID, &text, &got.Attempts)
 		if isNoRows(err) {
 			return nil
 		} else if err != nil {
 			return err
 		}
-		_, err = c.exec(ctx, `UPDATE webhook_batches SET locked_until = ?, attempts = attempts + 1 WHERE id = ?`,
-			now+leaseSeconds(lease), id)
-		if err == nil {
-			b = &xerochat.WebhookBatch{ID: id, Body: []byte(text), Attempts: attempts + 1}
-		}
-		return err
-	})
+		got.Body = []byte(text)
+		b = &got
+		return nil
+	}
+	var err error
+	if db.group == nil {
+		err = run(conn{q: db.wsql, pool: db.wsql, db: db})
+	} else {
+		// SQLite: a write that returns rows runs in the group commit.
+		err = db.inTx(ctx, run)
+	}
 	return b, err
 }
 
@@ -88,6 +116,9 @@ func (db *DB) InBatch(ctx context.Context, batchID int64, fn func(xerochat.Batch
 
 func (db *DB) inBatch(ctx context.Context, batchID int64, fn func(xerochat.BatchTx) error, savepoints bool) error {
 	return db.inTx(ctx, func(c conn) error {
+		if db.dialect == Postgres && !savepoints {
+			c.later = &laterWrites{}
+		}
 		b := batchTx{tx: eventTx{c: c, cache: &batchCache{pages: map[string]*xerochat.Page{}, campaigns: map[int64][]*xerochat.FlowCampaign{}}},
 			savepoints: savepoints, failed: new(bool)}
 		err := fn(b)
@@ -98,6 +129,11 @@ func (db *DB) inBatch(ctx context.Context, batchID int64, fn func(xerochat.Batch
 			return err
 		}
 		_, err = c.exec(ctx, `UPDATE webhook_batches SET done_at = ?, locked_until = 0 WHERE id = ?`, db.now(), batchID)
+		if err != nil && c.later != nil {
+			// The last event's queued writes went with this statement: which
+			// of them failed, only a run with savepoints can tell.
+			return xerochat.ErrBatchRestart
+		}
 		return err
 	})
 }
@@ -207,16 +243,14 @@ func (t eventTx) Subscriber(ctx context.Context, page *xerochat.Page, psid strin
 }
 
 func (t eventTx) SetReferer(ctx context.Context, subscriberID int64, source string) error {
-	_, err := t.c.exec(ctx, `UPDATE subscribers SET referer_source = ? WHERE id = ?`, source, subscriberID)
-	return err
+	return t.c.execLater(ctx, `UPDATE subscribers SET referer_source = ? WHERE id = ?`, source, subscriberID)
 }
 
 func (t eventTx) SetContact(ctx context.Context, subscriberID int64, email, phone string) error {
-	_, err := t.c.exec(ctx, `UPDATE subscribers SET
+	return t.c.execLater(ctx, `UPDATE subscribers SET
 		email = CASE WHEN ? <> '' THEN ? ELSE email END,
 		phone_number = CASE WHEN ? <> '' THEN ? ELSE phone_number END WHERE id = ?`,
 		email, email, phone, phone, subscriberID)
-	return err
 }
 
 func (t eventTx) Campaigns(ctx context.Context, pageRef int64) ([]*xerochat.FlowCampaign, error) {
@@ -270,15 +304,13 @@ func (t eventTx) Session(ctx context.Context, subscriberID int64) (*xerochat.Flo
 }
 
 func (t eventTx) SetSession(ctx context.Context, s xerochat.FlowSession) error {
-	_, err := t.c.exec(ctx, `INSERT INTO flow_sessions (subscriber_id, campaign_id, position, updated_at) VALUES (?, ?, ?, ?)
+	return t.c.execLater(ctx, `INSERT INTO flow_sessions (subscriber_id, campaign_id, position, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (subscriber_id) DO UPDATE SET campaign_id = excluded.campaign_id, position = excluded.position,
 		updated_at = excluded.updated_at`, s.SubscriberID, s.CampaignID, s.Position, t.c.db.now())
-	return err
 }
 
 func (t eventTx) EndSession(ctx context.Context, subscriberID int64) error {
-	_, err := t.c.exec(ctx, `DELETE FROM flow_sessions WHERE subscriber_id = ?`, subscriberID)
-	return err
+	return t.c.execLater(ctx, `DELETE FROM flow_sessions WHERE subscriber_id = ?`, subscriberID)
 }
 
 func (t eventTx) SaveAnswer(ctx context.Context, campaignID, questionID, subscriberID int64, answer string) error {
@@ -291,9 +323,8 @@ func (t eventTx) Send(ctx context.Context, page *xerochat.Page, subscriberID int
 		return err
 	}
 	now := t.c.db.now()
-	_, err = t.c.exec(ctx, `INSERT INTO outbox (page_ref, subscriber_id, message, run_at, created_at) VALUES (?, ?, ?, ?, ?)`,
+	return t.c.execLater(ctx, `INSERT INTO outbox (page_ref, subscriber_id, message, run_at, created_at) VALUES (?, ?, ?, ?, ?)`,
 		page.ID, subscriberID, string(raw), now, now)
-	return err
 }
 
 func (t eventTx) SetLabel(ctx context.Context, page *xerochat.Page, subscriberID int64, labelID, name string, added bool) error {
@@ -311,9 +342,7 @@ func (t eventTx) SetLabel(ctx context.Context, page *xerochat.Page, subscriberID
 		return err
 	}
 	if added {
-		_, err = t.c.exec(ctx, `INSERT INTO subscriber_labels (subscriber_id, label_ref) VALUES (?, ?) ON CONFLICT DO NOTHING`, subscriberID, l.ID)
-	} else {
-		_, err = t.c.exec(ctx, `DELETE FROM subscriber_labels WHERE subscriber_id = ? AND label_ref = ?`, subscriberID, l.ID)
+		return t.c.execLater(ctx, `INSERT INTO subscriber_labels (subscriber_id, label_ref) VALUES (?, ?) ON CONFLICT DO NOTHING`, subscriberID, l.ID)
 	}
-	return err
+	return t.c.execLater(ctx, `DELETE FROM subscriber_labels WHERE subscriber_id = ? AND label_ref = ?`, subscriberID, l.ID)
 }

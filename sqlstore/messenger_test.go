@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -125,4 +126,94 @@ func TestBatchSavepointsOnlyAfterFailure(t *testing.T) {
 	if runs := run(true); runs != 2 || savepoints.Load() != 3 {
 		t.Errorf("a batch with a failing event: %d runs, %d savepoints; want 2 runs, 3 savepoints", runs, savepoints.Load())
 	}
+}
+
+// TestBatchQueuedWrites: writes whose outcome the handler does not read
+// (on PostgreSQL they wait for the batch's next statement, see laterWrites)
+// are seen by the reads after them, and one that fails at the database
+// fails its own event only: the others commit, with their messages, and
+// the failed event's key stays free for a redelivery.
+func TestBatchQueuedWrites(t *testing.T) {
+	t.Parallel()
+	db := sqlstoretest.Open(t)
+	page := connectPage(t, db, "880000000000033")
+	ctx := context.Background()
+	fc := &xerochat.FlowCampaign{UserID: page.UserID, PageRef: page.ID, Name: "F",
+		Questions: []*xerochat.FlowQuestion{{Question: "Q1?", Type: "text"}}}
+	if _, err := db.CreateFlowCampaign(ctx, fc); err != nil {
+		t.Fatal(err)
+	}
+	const psid = "2880000000000033"
+	var sid int64
+	var own, seen *xerochat.FlowSession
+	events := []func(xerochat.EventTx) error{
+		func(etx xerochat.EventTx) error {
+			if err := send(page, psid, "first")(etx); err != nil {
+				return err
+			}
+			var err error
+			sid, err = etx.Subscriber(ctx, page, psid, time.Now(), false)
+			if err != nil {
+				return err
+			}
+			if err := etx.SetSession(ctx, xerochat.FlowSession{SubscriberID: sid, CampaignID: fc.ID, Position: 1}); err != nil {
+				return err
+			}
+			own, err = etx.Session(ctx, sid) // read right after the write
+			return err
+		},
+		func(etx xerochat.EventTx) error {
+			if err := send(page, psid, "lost")(etx); err != nil {
+				return err
+			}
+			// No such campaign: the database refuses this session.
+			return etx.SetSession(ctx, xerochat.FlowSession{SubscriberID: sid, CampaignID: fc.ID + 1000, Position: 9})
+		},
+		func(etx xerochat.EventTx) error {
+			var err error
+			seen, err = etx.Session(ctx, sid) // the first event's, not the refused one
+			if err != nil {
+				return err
+			}
+			return send(page, psid, "third")(etx)
+		},
+	}
+	run := func(name string, events ...func(xerochat.EventTx) error) (runs int, applied []bool) {
+		t.Helper()
+		seen = nil
+		err := inBatch(t, db, func(tx xerochat.BatchTx) error {
+			runs++
+			applied = nil
+			for i, fn := range events {
+				ok, err := tx.ApplyEvent(ctx, fmt.Sprintf("m:%s:%d", name, i), fn)
+				if errors.Is(err, xerochat.ErrBatchRestart) {
+					return err
+				}
+				applied = append(applied, ok && err == nil)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return runs, applied
+	}
+	// In one run, with nothing failing, the read comes after the queued
+	// write it must see.
+	if runs, _ := run("clean", events[0], events[2]); runs != 1 {
+		t.Errorf("a batch without failures ran %d times", runs)
+	}
+	for _, s := range []*xerochat.FlowSession{own, seen} {
+		if s == nil || s.CampaignID != fc.ID || s.Position != 1 {
+			t.Errorf("a session read after it was written: %+v, want campaign %d, position 1", s, fc.ID)
+		}
+	}
+	runs, applied := run("refused", events...)
+	if runs != 2 || !slices.Equal(applied, []bool{true, false, true}) {
+		t.Errorf("%d runs, applied %v; want 2 runs, the second event alone refused", runs, applied)
+	}
+	if seen == nil || seen.CampaignID != fc.ID || seen.Position != 1 {
+		t.Errorf("the third event read the session %+v, want the first event's (campaign %d, position 1)", seen, fc.ID)
+	}
+	expectQueued(t, db, "first", "third", "first", "third")
 }

@@ -53,6 +53,8 @@ func seedForPlans(t *testing.T, db *sqlstore.DB, n int) {
 		`INSERT INTO outbox (page_ref, subscriber_id, message, state, run_at, created_at)
 			SELECT ` + mod(n) + `, ` + mod(n/10) + `, '{}', 'pending', 0, ` + young + ` FROM ` + series(n),
 		`INSERT INTO webhook_batches (body, received_at, done_at) SELECT '{}', 0, ` + young + ` FROM ` + series(n),
+		// a backlog: batches waiting in many lanes, several in each
+		`INSERT INTO webhook_batches (lane, body, received_at) SELECT 'p' || ` + mod(50) + `, '{}', 0 FROM ` + series(n/10),
 		`INSERT INTO processed_events (event_key, processed_at) SELECT 'e' || i, ` + young + ` FROM ` + series(2*n),
 		`INSERT INTO web_sessions (token_hash, user_id, credential_gen, created_at, last_seen_at)
 			SELECT 't' || i, ` + mod(n) + `, 0, ` + young + `, ` + young + ` FROM ` + series(n),
