@@ -1,7 +1,26 @@
 package sqlstore
 
+import (
+	"context"
+	"database/sql"
+)
+
 // SetTrace makes db report every statement it runs to f, for the plan test.
 func SetTrace(db *DB, f func(query string, args []any)) { db.trace = f }
 
 // Bind rewrites a traced statement's placeholders for db's dialect.
 func Bind(db *DB, query string) string { return db.bind(query) }
+
+// InLaterTx runs fn in a transaction that queues writes where InBatch's
+// first run does (PostgreSQL), handing it the transaction's execLater and
+// queryRow.
+func InLaterTx(ctx context.Context, db *DB, fn func(later func(query string, args ...any) error,
+	read func(query string, args ...any) *sql.Row) error) error {
+	return db.inTx(ctx, func(c conn) error {
+		if db.dialect == Postgres {
+			c.later = &laterWrites{}
+		}
+		return fn(func(query string, args ...any) error { return c.execLater(ctx, query, args...) },
+			func(query string, args ...any) *sql.Row { return c.queryRow(ctx, query, args...) })
+	})
+}
