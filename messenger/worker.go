@@ -109,8 +109,8 @@ func (w *Worker) Wake() {
 //
 // A claim that finds nothing is not asked again until something may have
 // changed: intake woke the worker, the poll came round, or the worker
-// itself made work (a processed batch queues messages; a sent message
-// frees its person's next one). Work another worker frees it keeps doing
+// itself made work (a processed batch queues messages and meets people
+// whose profile is wanted; a sent message frees its person's next one). Work another worker frees it keeps doing
 // itself, holding the lane or the person. Without this, every worker busy
 // sending would also look for batches each round, and on PostgreSQL a
 // look for a lane whose head is leased walks that lane's backlog.
@@ -131,18 +131,23 @@ func (w *Worker) Run(ctx context.Context) {
 		if !look.noBatches {
 			busy = w.processBatches(ctx)
 			look.dry(&look.noBatches)
-			if busy {
-				look.noMessages = false
+			if busy { // the batches queued messages and met new people
+				look.noMessages, look.noProfiles = false, false
 			}
 		}
-		if !look.noMessages {
-			if w.sendMessages(ctx) {
+		for _, step := range []struct {
+			dry *bool
+			do  func(context.Context) bool
+		}{{&look.noMessages, w.sendMessages}, {&look.noProfiles, w.fetchProfiles}} {
+			if *step.dry {
+				continue
+			}
+			if step.do(ctx) {
 				busy = true
 			} else {
-				look.dry(&look.noMessages)
+				look.dry(step.dry)
 			}
 		}
-		busy = w.fetchProfiles(ctx) || busy
 		if busy {
 			continue
 		}
@@ -157,12 +162,13 @@ func (w *Worker) Run(ctx context.Context) {
 
 // looks is what a worker's last claims found nothing of, since when.
 type looks struct {
-	noBatches, noMessages bool
-	since                 time.Time
+	noBatches, noMessages, noProfiles bool
+	since                             time.Time
 }
 
+// dry records that a claim found nothing; the poll counts from the first.
 func (l *looks) dry(flag *bool) {
-	if !l.noBatches && !l.noMessages {
+	if !l.noBatches && !l.noMessages && !l.noProfiles {
 		l.since = time.Now()
 	}
 	*flag = true
