@@ -21,7 +21,10 @@ type Store interface {
 	// marks the batch done in it: all of it commits, or none.
 	InBatch(ctx context.Context, batchID int64, fn func(xerochat.BatchTx) error) error
 
+	// ClaimMessages leases due messages, a person's in the order they are
+	// to be sent; ReleaseMessages gives back those not tried.
 	ClaimMessages(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.OutboxMessage, error)
+	ReleaseMessages(ctx context.Context, ids []int64) error
 	MessagesSent(ctx context.Context, messageIDs map[int64]string) error
 	RetryMessage(ctx context.Context, id int64, at time.Time, cause string) error
 	MessageFailed(ctx context.Context, id int64, cause string) error
@@ -262,25 +265,51 @@ func (w *Worker) skip(ctx context.Context, ev xerochat.Event, err error, last bo
 	return false
 }
 
-// sendMessages sends due messages, several at once. The ones Facebook
-// took are marked sent together once all are done: one commit instead of
-// one per message. It reports whether it sent or retried any.
+// sendMessages sends due messages: a person's one after the other, in
+// the order queued, and several people at once. The ones Facebook took are
+// marked sent together once all are done: one commit instead of one per
+// message. It reports whether it sent or retried any.
 func (w *Worker) sendMessages(ctx context.Context) bool {
+	claimed := time.Now()
 	msgs, err := w.Store.ClaimMessages(ctx, w.Lease, w.Senders*4)
 	if err != nil {
 		w.Logger.Error("messenger: claim messages", "err", err)
 		return false
 	}
+	var people [][]*xerochat.OutboxMessage
+	person := map[int64]int{}
+	for _, m := range msgs {
+		i, ok := person[m.SubscriberID]
+		if !ok {
+			i = len(people)
+			person[m.SubscriberID] = i
+			people = append(people, nil)
+		}
+		people[i] = append(people[i], m)
+	}
 	sem := make(chan struct{}, w.Senders)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	sent := map[int64]string{}
-	for _, m := range msgs {
+	var unsent []int64
+	for _, queue := range people {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if id, ok := w.send(ctx, m); ok {
+			for i, m := range queue {
+				// The messages after one that did not go out wait for it;
+				// so do those the lease may no longer cover (another worker
+				// could take them over) and those of a worker stopping.
+				if i > 0 && (ctx.Err() != nil || time.Since(claimed) > w.Lease/2) {
+					addIDs(&mu, &unsent, queue[i:])
+					return
+				}
+				id, ok := w.send(ctx, m)
+				if !ok {
+					addIDs(&mu, &unsent, queue[i+1:])
+					return
+				}
 				mu.Lock()
 				sent[m.ID] = id
 				mu.Unlock()
@@ -288,10 +317,24 @@ func (w *Worker) sendMessages(ctx context.Context) bool {
 		}()
 	}
 	wg.Wait()
-	if err := w.Store.MessagesSent(context.WithoutCancel(ctx), sent); err != nil {
+	store := context.WithoutCancel(ctx)
+	if err := w.Store.MessagesSent(store, sent); err != nil {
 		w.Logger.Error("messenger: record sent messages", "messages", len(sent), "err", err)
 	}
+	if err := w.Store.ReleaseMessages(store, unsent); err != nil {
+		// They come back when their lease runs out.
+		w.Logger.Error("messenger: give back unsent messages", "messages", len(unsent), "err", err)
+	}
 	return len(msgs) > 0
+}
+
+// addIDs adds the ids of msgs to ids, under mu.
+func addIDs(mu *sync.Mutex, ids *[]int64, msgs []*xerochat.OutboxMessage) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, m := range msgs {
+		*ids = append(*ids, m.ID)
+	}
 }
 
 // send sends one message. When Facebook took it, it returns the id

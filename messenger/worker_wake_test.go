@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -62,5 +64,52 @@ func TestWorkerBusySendingTakesNewBatches(t *testing.T) {
 	})
 	if sent := len(s.Fake.AllSent()); sent >= queued {
 		t.Errorf("the batch waited for all %d sends to end", sent)
+	}
+}
+
+// TestWorkerPersonsMessagesInOrder: a person's queued messages go out one
+// after the other in one claim; when one is put off (a rate limit), the
+// ones after it wait for it instead of overtaking it.
+func TestWorkerPersonsMessagesInOrder(t *testing.T) {
+	t.Parallel()
+	s := xerochattest.NewServer(t, xerochattest.Workers(0))
+	m := s.NewMember("order@example.com", "790000000000301")
+	const psid = "2590000000003301"
+	s.Fake.AddUser(m.PageID, psid, fakegraph.Profile{FirstName: "P"})
+	ctx := context.Background()
+	id, err := s.DB.StoreBatch(ctx, "", []byte(`{"object":"page","entry":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.DB.InBatch(ctx, id, func(tx xerochat.BatchTx) error {
+		for _, text := range []string{"one", "two", "three"} {
+			if _, err := tx.ApplyEvent(ctx, "m_order_"+text, func(etx xerochat.EventTx) error {
+				page, err := etx.Page(ctx, m.PageID)
+				if err != nil {
+					return err
+				}
+				sid, err := etx.Subscriber(ctx, page, psid, time.Now(), true)
+				if err != nil {
+					return err
+				}
+				return etx.Send(ctx, page, sid, xerochat.Outgoing{Text: text})
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Fake.Fail(http.MethodPost, "/me/messages", fakegraph.ErrRateLimit(), 1)
+	startWorker(t, s, s.DB)
+	xerochattest.Eventually(t, "the messages to go out", func() bool { return len(s.Fake.Sent(psid)) == 3 })
+	var got []string
+	for _, sent := range s.Fake.Sent(psid) {
+		got = append(got, sent.Text)
+	}
+	if !slices.Equal(got, []string{"one", "two", "three"}) {
+		t.Errorf("sent %q, want one, two, three", got)
 	}
 }

@@ -90,9 +90,11 @@ func expectQueued(t *testing.T, db *sqlstore.DB, want ...string) {
 	}
 }
 
-// TestClaimMessagesInOrder: a subscriber's message is claimed only once
-// the one before it left the queue, sent or failed; claimed messages carry
-// what the Send API needs.
+// TestClaimMessagesInOrder: a subscriber's messages are claimed together,
+// in order, and a message is claimed only once each before it left the
+// queue (sent or failed) or is claimed with it: one waiting for a retry, or
+// leased, holds the later ones back. Claimed messages carry what the Send
+// API needs.
 func TestClaimMessagesInOrder(t *testing.T) {
 	t.Parallel()
 	c := newClock()
@@ -106,10 +108,10 @@ func TestClaimMessagesInOrder(t *testing.T) {
 	enqueue(t, db, page, bob, xerochat.Outgoing{Text: "B1"})
 
 	msgs, texts := claimTexts(t, db)
-	if !slices.Equal(texts, []string{"A1", "B1"}) {
-		t.Fatalf("first claim %q, want each subscriber's first message", texts)
+	if !slices.Equal(texts, []string{"A1", "A2", "A3", "B1"}) {
+		t.Fatalf("first claim %q, want each subscriber's messages in order", texts)
 	}
-	a1 := msgs[0]
+	a1, a2, a3 := msgs[0], msgs[1], msgs[2]
 	want := xerochat.OutboxMessage{ID: a1.ID, PageRef: page.ID, PageToken: page.AccessToken, SubscriberID: ann.ID,
 		PSID: ann.PSID, Message: colour, Attempts: 1}
 	if a1.PageRef != want.PageRef || a1.PageToken != want.PageToken || a1.SubscriberID != want.SubscriberID ||
@@ -118,22 +120,38 @@ func TestClaimMessagesInOrder(t *testing.T) {
 		t.Fatalf("claimed %+v, want %+v", *a1, want)
 	}
 	if _, texts := claimTexts(t, db); len(texts) != 0 {
-		t.Fatalf("claimed %q while the first messages are leased", texts)
+		t.Fatalf("claimed %q while the messages are leased", texts)
 	}
+	// A1 is to be retried in 10 s: A2 and A3, given back, wait for it.
+	if err := db.RetryMessage(ctx, a1.ID, c.Now().Add(10*time.Second), "later"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReleaseMessages(ctx, []int64{a2.ID, a3.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, texts := claimTexts(t, db); len(texts) != 0 {
+		t.Fatalf("claimed %q while A1 waits for its retry", texts)
+	}
+	c.Add(11 * time.Second)
+	msgs, texts = claimTexts(t, db)
+	if !slices.Equal(texts, []string{"A1", "A2", "A3"}) || msgs[0].Attempts != 2 || msgs[1].Attempts != 1 {
+		t.Fatalf("after A1's retry time: claimed %q (attempts %d, %d), want A1 (attempt 2), A2 and A3 (attempt 1: "+
+			"given back unsent)", texts, msgs[0].Attempts, msgs[1].Attempts)
+	}
+	// A1 goes out, A2 fails for good, A3 is given back: A3 is next.
 	if err := db.MessagesSent(ctx, map[int64]string{a1.ID: "m_a1"}); err != nil {
 		t.Fatal(err)
 	}
-	msgs, texts = claimTexts(t, db)
-	if !slices.Equal(texts, []string{"A2"}) {
-		t.Fatalf("after A1 was sent: claimed %q, want A2", texts)
+	if err := db.MessageFailed(ctx, a2.ID, "refused"); err != nil {
+		t.Fatal(err)
 	}
-	if err := db.MessageFailed(ctx, msgs[0].ID, "refused"); err != nil {
+	if err := db.ReleaseMessages(ctx, []int64{a3.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if _, texts := claimTexts(t, db); !slices.Equal(texts, []string{"A3"}) {
 		t.Fatalf("after A2 failed: claimed %q, want A3", texts)
 	}
-	// B1's lease runs out (its worker crashed): B1 is claimed again.
+	// The leases run out (the worker crashed): A3 and B1 are claimed again.
 	c.Add(time.Minute + time.Second)
 	msgs, texts = claimTexts(t, db)
 	if !slices.Equal(texts, []string{"A3", "B1"}) || msgs[1].Attempts != 2 {
@@ -200,9 +218,9 @@ func TestMessageOutcomes(t *testing.T) {
 }
 
 // TestClaimMessagesTwoClaimers: two processes claiming at once never get
-// the same message (PostgreSQL skips rows the other locked; SQLite has one
-// writer), every message is claimed, and a subscriber's message is only
-// claimed once the one before it was sent.
+// the same message (claims take turns: an advisory lock on PostgreSQL, the
+// one writer on SQLite), every message is claimed, and a subscriber's
+// message is claimed only after, or together with, each before it.
 func TestClaimMessagesTwoClaimers(t *testing.T) {
 	t.Parallel()
 	a, b := openTwice(t, newClock())
