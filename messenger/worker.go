@@ -24,7 +24,7 @@ type Store interface {
 	// ClaimMessages leases due messages, a person's in the order they are
 	// to be sent; ReleaseMessages gives back those not tried.
 	ClaimMessages(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.OutboxMessage, error)
-	ReleaseMessages(ctx context.Context, ids []int64) error
+	ReleaseMessages(ctx context.Context, msgs []*xerochat.OutboxMessage) error
 	MessagesSent(ctx context.Context, messageIDs map[int64]string) error
 	RetryMessage(ctx context.Context, id int64, at time.Time, cause string) error
 	MessageFailed(ctx context.Context, id int64, cause string) error
@@ -291,7 +291,7 @@ func (w *Worker) sendMessages(ctx context.Context) bool {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	sent := map[int64]string{}
-	var unsent []int64
+	var unsent []*xerochat.OutboxMessage
 	for _, queue := range people {
 		sem <- struct{}{}
 		wg.Add(1)
@@ -302,12 +302,12 @@ func (w *Worker) sendMessages(ctx context.Context) bool {
 				// so do those the lease may no longer cover (another worker
 				// could take them over) and those of a worker stopping.
 				if i > 0 && (ctx.Err() != nil || time.Since(claimed) > w.Lease/2) {
-					addIDs(&mu, &unsent, queue[i:])
+					giveBack(&mu, &unsent, queue[i:])
 					return
 				}
 				id, ok := w.send(ctx, m)
 				if !ok {
-					addIDs(&mu, &unsent, queue[i+1:])
+					giveBack(&mu, &unsent, queue[i+1:])
 					return
 				}
 				mu.Lock()
@@ -328,13 +328,11 @@ func (w *Worker) sendMessages(ctx context.Context) bool {
 	return len(msgs) > 0
 }
 
-// addIDs adds the ids of msgs to ids, under mu.
-func addIDs(mu *sync.Mutex, ids *[]int64, msgs []*xerochat.OutboxMessage) {
+// giveBack adds msgs to the messages to give back unsent, under mu.
+func giveBack(mu *sync.Mutex, unsent *[]*xerochat.OutboxMessage, msgs []*xerochat.OutboxMessage) {
 	mu.Lock()
 	defer mu.Unlock()
-	for _, m := range msgs {
-		*ids = append(*ids, m.ID)
-	}
+	*unsent = append(*unsent, msgs...)
 }
 
 // send sends one message. When Facebook took it, it returns the id

@@ -138,17 +138,19 @@ const outboxClaimLock = "8674683367419232120"
 
 // ReleaseMessages gives claimed messages back, unsent and as if never
 // claimed, for the next claim: the messages after one to the same person
-// that did not go out.
-func (db *DB) ReleaseMessages(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
+// that did not go out. A message claimed again since (its lease ran out)
+// is left to its new claimer: each claim counts an attempt, so the count
+// the claim returned tells whose lease it is.
+func (db *DB) ReleaseMessages(ctx context.Context, msgs []*xerochat.OutboxMessage) error {
+	if len(msgs) == 0 {
 		return nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	args := make([]any, 0, 2*len(msgs))
+	for _, m := range msgs {
+		args = append(args, m.ID, m.Attempts)
 	}
 	_, err := db.write().exec(ctx, `UPDATE outbox SET locked_until = 0, attempts = attempts - 1
-		WHERE state = 'pending' AND id IN (`+placeholders(len(ids))+`)`, args...)
+		WHERE state = 'pending' AND (`+strings.TrimSuffix(strings.Repeat("(id = ? AND attempts = ?) OR ", len(msgs)), " OR ")+`)`, args...)
 	return err
 }
 

@@ -126,7 +126,7 @@ func TestClaimMessagesInOrder(t *testing.T) {
 	if err := db.RetryMessage(ctx, a1.ID, c.Now().Add(10*time.Second), "later"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReleaseMessages(ctx, []int64{a2.ID, a3.ID}); err != nil {
+	if err := db.ReleaseMessages(ctx, []*xerochat.OutboxMessage{a2, a3}); err != nil {
 		t.Fatal(err)
 	}
 	if _, texts := claimTexts(t, db); len(texts) != 0 {
@@ -145,10 +145,11 @@ func TestClaimMessagesInOrder(t *testing.T) {
 	if err := db.MessageFailed(ctx, a2.ID, "refused"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReleaseMessages(ctx, []int64{a3.ID}); err != nil {
+	if err := db.ReleaseMessages(ctx, []*xerochat.OutboxMessage{msgs[2]}); err != nil {
 		t.Fatal(err)
 	}
-	if _, texts := claimTexts(t, db); !slices.Equal(texts, []string{"A3"}) {
+	stale, texts := claimTexts(t, db)
+	if !slices.Equal(texts, []string{"A3"}) {
 		t.Fatalf("after A2 failed: claimed %q, want A3", texts)
 	}
 	// The leases run out (the worker crashed): A3 and B1 are claimed again.
@@ -156,6 +157,13 @@ func TestClaimMessagesInOrder(t *testing.T) {
 	msgs, texts = claimTexts(t, db)
 	if !slices.Equal(texts, []string{"A3", "B1"}) || msgs[1].Attempts != 2 {
 		t.Fatalf("after the leases ran out: claimed %q, want A3 and B1 (attempt 2)", texts)
+	}
+	// The first claimer, late, gives A3 back: it is no longer its to give.
+	if err := db.ReleaseMessages(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	if _, texts := claimTexts(t, db); len(texts) != 0 {
+		t.Fatalf("a stale give-back freed %q, claimed by another", texts)
 	}
 }
 

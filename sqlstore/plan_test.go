@@ -443,7 +443,7 @@ func exerciseMessenger(t *testing.T, ctx context.Context, db *sqlstore.DB, page 
 		t.Fatal("ClaimMessages claimed nothing, with a backlog queued")
 	}
 	must("RetryMessage", db.RetryMessage(ctx, msgs[0].ID, time.Unix(0, 0), "later"))
-	must("ReleaseMessages", db.ReleaseMessages(ctx, []int64{msgs[len(msgs)-1].ID}))
+	must("ReleaseMessages", db.ReleaseMessages(ctx, msgs[len(msgs)-1:]))
 	must("MessagesSent", db.MessagesSent(ctx, map[int64]string{msgs[0].ID: "m1"}))
 	must("MessageFailed", db.MessageFailed(ctx, msgs[0].ID, "gone"))
 	must("SetPageError", db.SetPageError(ctx, page.ID, "expired"))
