@@ -80,7 +80,11 @@ func (db *DB) ClaimBatch(ctx context.Context, lease time.Duration) (*xerochat.We
 	return b, err
 }
 
-func leaseSeconds(d time.Duration) int64 { return max(1, int64(d.Round(time.Second)/time.Second)) }
+// leaseSeconds is what to add to db.now() for a lease or delay of d. Times
+// are kept in whole seconds and the current one has partly gone by, so a
+// second more makes a lease last at least d: a lease that ended early would
+// let another worker take over work still in hand, and send a message twice.
+func leaseSeconds(d time.Duration) int64 { return max(1, int64(d.Round(time.Second)/time.Second)) + 1 }
 
 // FailBatch records why a batch could not be processed and frees the lane
 // for a retry after delay.

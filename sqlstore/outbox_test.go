@@ -432,3 +432,27 @@ func TestSaveProfileKeepsFields(t *testing.T) {
 		t.Fatalf("profile %+v, want %+v", g, want)
 	}
 }
+
+// TestLeaseLastsItsLength: times are whole seconds, and a lease taken late
+// in a second still lasts its whole length: another claimer cannot take
+// the message over while the first may still be sending it.
+func TestLeaseLastsItsLength(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	db := openClocked(t, c)
+	page := connectPage(t, db, "890000000000041")
+	ann := subscribe(t, db, page, "2890000000000041")
+	enqueue(t, db, page, ann, xerochat.Outgoing{Text: "hi"})
+	c.Add(999 * time.Millisecond) // late in the second
+	if msgs, err := db.ClaimMessages(context.Background(), 2*time.Second, 10); err != nil || len(msgs) != 1 {
+		t.Fatalf("claim: %d messages, %v", len(msgs), err)
+	}
+	c.Add(1900 * time.Millisecond)
+	if msgs, err := db.ClaimMessages(context.Background(), 2*time.Second, 10); err != nil || len(msgs) != 0 {
+		t.Fatalf("1.9 s into a 2 s lease: claimed %d messages again (%v)", len(msgs), err)
+	}
+	c.Add(1200 * time.Millisecond)
+	if msgs, err := db.ClaimMessages(context.Background(), 2*time.Second, 10); err != nil || len(msgs) != 1 {
+		t.Fatalf("after the lease: claimed %d messages, want the message again (%v)", len(msgs), err)
+	}
+}
