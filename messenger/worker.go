@@ -64,7 +64,8 @@ type Worker struct {
 	Lease time.Duration
 	// Poll is how often an idle worker looks for work. Default 200ms.
 	Poll time.Duration
-	// Senders is how many messages are sent at once. Default 8.
+	// Senders is how many people are sent to at once (a person's messages
+	// go one after the other). Default 8.
 	Senders int
 	// Retention is how long processed batches, processed-event keys and
 	// finished outbox messages are kept; 0 keeps them for ever. Event keys
