@@ -114,10 +114,10 @@ func (w *Worker) Wake() {
 // A claim that finds nothing is not asked again until something may have
 // changed: intake woke the worker, the poll came round, or the worker
 // itself made work (a processed batch queues messages and meets people
-// whose profile is wanted; a sent message frees its person's next one). Work another worker frees it keeps doing
-// itself, holding the lane or the person. Without this, every worker busy
-// sending would also look for batches each round, and on PostgreSQL a
-// look for a lane whose head is leased walks that lane's backlog.
+// whose profile is wanted; a sent message frees its person's next one).
+// Work another worker frees it keeps doing itself, holding the lane or the
+// person. Without this, every worker busy sending would also look for
+// batches at every turn, each look a statement for nothing.
 func (w *Worker) Run(ctx context.Context) {
 	w.init()
 	var look looks

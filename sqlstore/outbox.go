@@ -71,7 +71,7 @@ func decodeOutgoing(raw []byte) (xerochat.Outgoing, error) {
 // Claims take turns: the check of the earlier messages reads their leases,
 // which a claim running beside it would not see until it commits. SQLite's
 // single writer does that itself; on PostgreSQL a transaction-scoped
-// advisory lock does (a claim holds it for a fraction of a millisecond).
+// advisory lock does (held for the claim's few round trips).
 func (db *DB) ClaimMessages(ctx context.Context, lease time.Duration, limit int) ([]*xerochat.OutboxMessage, error) {
 	var out []*xerochat.OutboxMessage
 	err := db.inTx(ctx, func(c conn) error {
