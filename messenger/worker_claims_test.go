@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,10 +45,8 @@ func TestWorkerBusySendingTakesNewBatches(t *testing.T) {
 	// never comes round in the test: only the wake can make it look.
 	w := &messenger.Worker{Store: s.DB, Facebook: slowSends{graph.New(s.Fake.URL(), "v21.0"), 50 * time.Millisecond},
 		Logger: slog.New(slog.NewTextHandler(s.Logs, nil)), Poll: time.Hour}
-	ctx, cancel := context.WithCancel(context.Background())
-	var done sync.WaitGroup
-	done.Go(func() { w.Run(ctx) })
-	t.Cleanup(func() { cancel(); done.Wait() })
+	runWorker(t, w)
+	ctx := context.Background()
 	xerochattest.Eventually(t, "the sends to start", func() bool { return len(s.Fake.AllSent()) > 0 })
 
 	body := fmt.Sprintf(`{"object":"page","entry":[{"id":%q,"time":1,"messaging":[{"sender":{"id":"2590000000009999"},`+
@@ -76,40 +73,11 @@ func TestWorkerPersonsMessagesInOrder(t *testing.T) {
 	m := s.NewMember("order@example.com", "790000000000301")
 	const psid = "2590000000003301"
 	s.Fake.AddUser(m.PageID, psid, fakegraph.Profile{FirstName: "P"})
-	ctx := context.Background()
-	id, err := s.DB.StoreBatch(ctx, "", []byte(`{"object":"page","entry":[]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = s.DB.InBatch(ctx, id, func(tx xerochat.BatchTx) error {
-		for _, text := range []string{"one", "two", "three"} {
-			if _, err := tx.ApplyEvent(ctx, "m_order_"+text, func(etx xerochat.EventTx) error {
-				page, err := etx.Page(ctx, m.PageID)
-				if err != nil {
-					return err
-				}
-				sid, err := etx.Subscriber(ctx, page, psid, time.Now(), true)
-				if err != nil {
-					return err
-				}
-				return etx.Send(ctx, page, sid, xerochat.Outgoing{Text: text})
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	queue(t, s, m, psid, xerochat.Outgoing{Text: "one"}, xerochat.Outgoing{Text: "two"}, xerochat.Outgoing{Text: "three"})
 	s.Fake.Fail(http.MethodPost, "/me/messages", fakegraph.ErrRateLimit(), 1)
 	startWorker(t, s, s.DB)
 	xerochattest.Eventually(t, "the messages to go out", func() bool { return len(s.Fake.Sent(psid)) == 3 })
-	var got []string
-	for _, sent := range s.Fake.Sent(psid) {
-		got = append(got, sent.Text)
-	}
-	if !slices.Equal(got, []string{"one", "two", "three"}) {
+	if got := xerochattest.Texts(s.Fake.Sent(psid)); !slices.Equal(got, []string{"one", "two", "three"}) {
 		t.Errorf("sent %q, want one, two, three", got)
 	}
 }

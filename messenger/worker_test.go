@@ -3,6 +3,7 @@ package messenger_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -25,8 +26,12 @@ import (
 // (xerochattest.Workers(0)), so that this worker makes every decision.
 func startWorker(t *testing.T, s *xerochattest.Server, store messenger.Store) {
 	t.Helper()
-	w := &messenger.Worker{Store: store, Facebook: graph.New(s.Fake.URL(), "v21.0"),
-		Logger: slog.New(slog.NewTextHandler(s.Logs, nil)), Lease: 2 * time.Second, Poll: 20 * time.Millisecond}
+	runWorker(t, &messenger.Worker{Store: store, Facebook: graph.New(s.Fake.URL(), "v21.0"),
+		Logger: slog.New(slog.NewTextHandler(s.Logs, nil)), Lease: 2 * time.Second, Poll: 20 * time.Millisecond})
+}
+
+// runWorker runs w until the test ends.
+func runWorker(t *testing.T, w *messenger.Worker) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var done sync.WaitGroup
 	done.Go(func() { w.Run(ctx) })
@@ -184,9 +189,9 @@ func TestWorkerSendOutcomes(t *testing.T) {
 	}
 }
 
-// queue makes the person a subscriber of the member's page and queues m to
-// them, in a batch transaction as the engine does.
-func queue(t *testing.T, s *xerochattest.Server, mb *xerochattest.Member, psid string, m xerochat.Outgoing) {
+// queue makes the person a subscriber of the member's page and queues
+// msgs to them, an event each, in a batch transaction as the engine does.
+func queue(t *testing.T, s *xerochattest.Server, mb *xerochattest.Member, psid string, msgs ...xerochat.Outgoing) {
 	t.Helper()
 	ctx := context.Background()
 	id, err := s.DB.StoreBatch(ctx, "", []byte(`{"object":"page","entry":[]}`))
@@ -194,18 +199,22 @@ func queue(t *testing.T, s *xerochattest.Server, mb *xerochattest.Member, psid s
 		t.Fatal(err)
 	}
 	err = s.DB.InBatch(ctx, id, func(tx xerochat.BatchTx) error {
-		_, err := tx.ApplyEvent(ctx, "m_queue_"+psid, func(etx xerochat.EventTx) error {
-			page, err := etx.Page(ctx, mb.PageID)
-			if err != nil {
+		for i, m := range msgs {
+			if _, err := tx.ApplyEvent(ctx, fmt.Sprintf("m_queue_%s_%d", psid, i), func(etx xerochat.EventTx) error {
+				page, err := etx.Page(ctx, mb.PageID)
+				if err != nil {
+					return err
+				}
+				sid, err := etx.Subscriber(ctx, page, psid, time.Now(), true)
+				if err != nil {
+					return err
+				}
+				return etx.Send(ctx, page, sid, m)
+			}); err != nil {
 				return err
 			}
-			sid, err := etx.Subscriber(ctx, page, psid, time.Now(), true)
-			if err != nil {
-				return err
-			}
-			return etx.Send(ctx, page, sid, m)
-		})
-		return err
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
