@@ -17,9 +17,7 @@ func Bind(db *DB, query string) string { return db.bind(query) }
 func InLaterTx(ctx context.Context, db *DB, fn func(later func(query string, args ...any) error,
 	read func(query string, args ...any) *sql.Row) error) error {
 	return db.inTx(ctx, func(c conn) error {
-		if db.dialect == Postgres {
-			c.later = &laterWrites{}
-		}
+		c = c.queueing()
 		return fn(func(query string, args ...any) error { return c.execLater(ctx, query, args...) },
 			func(query string, args ...any) *sql.Row { return c.queryRow(ctx, query, args...) })
 	})

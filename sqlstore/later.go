@@ -39,6 +39,16 @@ func renumber(b *strings.Builder, query string, from int) {
 	}
 }
 
+// queueing returns c queueing its writes for the next statement, where the
+// database makes it worth it: PostgreSQL, a round trip per statement.
+// SQLite's statements are calls in the process.
+func (c conn) queueing() conn {
+	if c.db.dialect == Postgres {
+		c.later = &laterWrites{}
+	}
+	return c
+}
+
 func (l *laterWrites) add(query string, args []any) {
 	renumber(&l.sql, query, len(l.args))
 	l.sql.WriteString(";\n")

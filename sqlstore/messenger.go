@@ -23,8 +23,8 @@ func (db *DB) InBatch(ctx context.Context, batchID int64, fn func(xerochat.Batch
 
 func (db *DB) inBatch(ctx context.Context, batchID int64, fn func(xerochat.BatchTx) error, savepoints bool) error {
 	return db.inTx(ctx, func(c conn) error {
-		if db.dialect == Postgres && !savepoints {
-			c.later = &laterWrites{}
+		if !savepoints {
+			c = c.queueing()
 		}
 		b := batchTx{tx: eventTx{c: c, cache: &batchCache{pages: map[string]*xerochat.Page{}, campaigns: map[int64][]*xerochat.FlowCampaign{},
 			sessions: map[int64]*xerochat.FlowSession{}}},

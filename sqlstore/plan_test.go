@@ -417,6 +417,8 @@ func exerciseMessenger(t *testing.T, ctx context.Context, db *sqlstore.DB, page 
 			tx.SetContact(ctx, sid, "s@example.com", ""),
 			tx.SetSession(ctx, xerochat.FlowSession{SubscriberID: sid, CampaignID: fcs[0].ID, Position: 1}),
 			func() error { _, err := tx.Session(ctx, sid); return err }(),
+			// a subscriber this batch has not found: read from the table
+			func() error { _, err := tx.Session(ctx, 1); return err }(),
 			tx.SaveAnswer(ctx, fcs[0].ID, q.ID, sid, "yes"),
 			tx.EndSession(ctx, sid),
 			tx.Send(ctx, p, sid, xerochat.Outgoing{Text: "hi"}),
