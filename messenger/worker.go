@@ -131,27 +131,12 @@ func (w *Worker) Run(ctx context.Context) {
 			look = looks{}
 		}
 		w.prune(ctx)
-		busy := false
-		if !look.noBatches {
-			busy = w.processBatches(ctx)
-			look.dry(&look.noBatches)
-			if busy { // the batches queued messages and met new people
-				look.noMessages, look.noProfiles = false, false
-			}
+		busy := look.try(&look.noBatches, func() bool { return w.processBatches(ctx) })
+		if busy { // the batches queued messages and met new people
+			look.noMessages, look.noProfiles = false, false
 		}
-		for _, step := range []struct {
-			dry *bool
-			do  func(context.Context) bool
-		}{{&look.noMessages, w.sendMessages}, {&look.noProfiles, w.fetchProfiles}} {
-			if *step.dry {
-				continue
-			}
-			if step.do(ctx) {
-				busy = true
-			} else {
-				look.dry(step.dry)
-			}
-		}
+		busy = look.try(&look.noMessages, func() bool { return w.sendMessages(ctx) }) || busy
+		busy = look.try(&look.noProfiles, func() bool { return w.fetchProfiles(ctx) }) || busy
 		if busy {
 			continue
 		}
@@ -170,12 +155,20 @@ type looks struct {
 	since                             time.Time
 }
 
-// dry records that a claim found nothing; the poll counts from the first.
-func (l *looks) dry(flag *bool) {
+// try runs claim unless it found nothing last time (*none), and records
+// whether it found anything; the poll counts from the first that did not.
+func (l *looks) try(none *bool, claim func() bool) bool {
+	if *none {
+		return false
+	}
+	if claim() {
+		return true
+	}
 	if !l.noBatches && !l.noMessages && !l.noProfiles {
 		l.since = time.Now()
 	}
-	*flag = true
+	*none = true
+	return false
 }
 
 // prune deletes what is older than the retention, at most once per
