@@ -17,8 +17,9 @@ type querier interface {
 // compose inside one transaction.
 type conn struct {
 	q    querier
-	pool *sql.DB // the pool q runs on, which prepared statements belong to
-	tx   *sql.Tx // the transaction, if q is one
+	pool *sql.DB   // the pool q runs on, which prepared statements belong to
+	tx   *sql.Tx   // the transaction, if q is one
+	on   *sql.Conn // the connection tx runs on, on PostgreSQL (see laterWrites)
 	db   *DB
 	// grouped marks the conn of single writes on SQLite: each write runs
 	// as a transaction of its own in the next group commit, and reads on
@@ -40,7 +41,7 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 		return res, err
 	}
 	c.traced(query, args)
-	if c.later != nil && c.later.sql.Len() > 0 {
+	if !c.later.empty() {
 		return c.execWithLater(ctx, query, args)
 	}
 	query = c.db.bind(query)

@@ -71,11 +71,12 @@ func (t eventTx) Subscriber(ctx context.Context, page *xerochat.Page, psid strin
 }
 
 // findSubscriber runs a statement that returns a subscriber's id and
-// session, and keeps the session for Session.
+// session, and keeps the session for Session. The writes queued before it
+// go in its round trip.
 func (t eventTx) findSubscriber(ctx context.Context, query string, args []any) (int64, error) {
 	var id int64
 	var campaign, position sql.NullInt64
-	if err := t.c.queryRow(ctx, query, args...).Scan(&id, &campaign, &position); err != nil {
+	if err := t.c.scanAfterLater(ctx, []any{&id, &campaign, &position}, query, args...); err != nil {
 		return 0, err
 	}
 	var s *xerochat.FlowSession

@@ -3,57 +3,40 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // laterWrites holds writes of a transaction whose outcome nobody reads
 // (queue a message, move a flow session, store an answer) until the
 // transaction's next statement, and sends them to PostgreSQL in the same
-// round trip: one message of several statements, run in order, each
-// seeing the ones before it. On the one ordered lane of a page every round
-// trip counts. Nothing reads a row before the writes queued before it
-// are sent, so the transaction sees what it would have seen without.
+// round trip: a pipeline of prepared statements, run in order, each seeing
+// the ones before it. On the one ordered lane of a page every round trip
+// counts. Nothing reads a row before the writes queued before it are sent,
+// so the transaction sees what it would have seen without.
 //
 // A write that fails is reported by the statement it went with, not by
 // its own call: only InBatch's first run, which starts over with a
 // savepoint per event on any error, queues writes.
 type laterWrites struct {
-	sql  strings.Builder
-	args []any
-}
-
-// renumber rewrites query's ? placeholders as PostgreSQL's $n, the first
-// being $from+1.
-func renumber(b *strings.Builder, query string, from int) {
-	for i := 0; i < len(query); i++ {
-		if query[i] != '?' {
-			b.WriteByte(query[i])
-			continue
-		}
-		from++
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(from))
-	}
+	on    *sql.Conn // the connection the transaction runs on
+	batch pgx.Batch
 }
 
 // queueing returns c queueing its writes for the next statement, where the
 // database makes it worth it: PostgreSQL, a round trip per statement.
 // SQLite's statements are calls in the process.
 func (c conn) queueing() conn {
-	if c.db.dialect == Postgres {
-		c.later = &laterWrites{}
+	if c.db.dialect == Postgres && c.on != nil {
+		c.later = &laterWrites{on: c.on}
 	}
 	return c
 }
 
-func (l *laterWrites) add(query string, args []any) {
-	renumber(&l.sql, query, len(l.args))
-	l.sql.WriteString(";\n")
-	l.args = append(l.args, args...)
-}
+func (l *laterWrites) empty() bool { return l == nil || l.batch.Len() == 0 }
 
 // execLater runs a write whose result the caller does not need: at once,
 // or, in a transaction that queues writes, with the next statement.
@@ -63,38 +46,78 @@ func (c conn) execLater(ctx context.Context, query string, args ...any) error {
 		return err
 	}
 	c.traced(query, args)
-	c.later.add(query, args)
+	c.later.batch.Queue(c.db.bind(query), args...)
 	return nil
 }
 
-// take empties the queue into one text and its arguments, led by the
-// flag that makes pgx send them with the simple protocol (it quotes the
-// arguments into the text; the extended protocol takes one statement at
-// a time).
-func (l *laterWrites) take() (string, []any) {
-	text := strings.TrimSuffix(l.sql.String(), ";\n")
-	args := append([]any{pgx.QueryExecModeSimpleProtocol}, l.args...)
-	l.sql.Reset()
-	l.args = nil
-	return text, args
+// send runs the queued writes and then last, if any, in one round trip on
+// the transaction's connection, emptying the queue. The first error is
+// returned; after it PostgreSQL refuses the rest of the transaction.
+// last reads the results of its own statement, the last queued.
+func (l *laterWrites) send(ctx context.Context, last func(pgx.BatchResults) error) error {
+	writes := l.batch.Len()
+	if last != nil {
+		writes--
+	}
+	b := l.batch
+	l.batch = pgx.Batch{}
+	return l.on.Raw(func(driverConn any) error {
+		results := driverConn.(*stdlib.Conn).Conn().SendBatch(ctx, &b)
+		var err error
+		for range writes {
+			if _, werr := results.Exec(); err == nil {
+				err = werr
+			}
+		}
+		if last != nil && err == nil {
+			err = last(results)
+		}
+		if cerr := results.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
 }
 
-// execWithLater runs query after the queued writes, in one message. The
+// execWithLater runs query after the queued writes, in one round trip. The
 // result is query's own.
 func (c conn) execWithLater(ctx context.Context, query string, args []any) (sql.Result, error) {
-	c.later.add(query, args)
-	text, all := c.later.take()
-	return c.q.ExecContext(ctx, text, all...)
+	c.later.batch.Queue(c.db.bind(query), args...)
+	var tag pgconn.CommandTag
+	err := c.later.send(ctx, func(r pgx.BatchResults) error {
+		var err error
+		tag, err = r.Exec()
+		return err
+	})
+	return tagResult(tag), err
 }
+
+// tagResult is a pipelined statement's outcome as a sql.Result.
+type tagResult pgconn.CommandTag
+
+func (r tagResult) LastInsertId() (int64, error) {
+	return 0, errors.New("sqlstore: no last insert id on PostgreSQL")
+}
+func (r tagResult) RowsAffected() (int64, error) { return pgconn.CommandTag(r).RowsAffected(), nil }
 
 // flushLater sends the queued writes before a statement that reads. If
 // one fails, PostgreSQL refuses the rest of the transaction, so the read
 // fails too even where its caller cannot be told of this error.
 func (c conn) flushLater(ctx context.Context) error {
-	if c.later == nil || c.later.sql.Len() == 0 {
+	if c.later.empty() {
 		return nil
 	}
-	text, all := c.later.take()
-	_, err := c.q.ExecContext(ctx, text, all...)
-	return err
+	return c.later.send(ctx, nil)
+}
+
+// scanAfterLater reads one row into dest after the queued writes, in the
+// same round trip: the read sees them.
+func (c conn) scanAfterLater(ctx context.Context, dest []any, query string, args ...any) error {
+	if c.later.empty() {
+		return c.queryRow(ctx, query, args...).Scan(dest...)
+	}
+	c.traced(query, args)
+	c.later.batch.Queue(c.db.bind(query), args...)
+	// pgx's ErrNoRows is also sql.ErrNoRows.
+	return c.later.send(ctx, func(r pgx.BatchResults) error { return r.QueryRow().Scan(dest...) })
 }

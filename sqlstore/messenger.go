@@ -28,7 +28,7 @@ func (db *DB) inBatch(ctx context.Context, batchID int64, fn func(xerochat.Batch
 		}
 		b := batchTx{tx: eventTx{c: c, cache: &batchCache{pages: map[string]*xerochat.Page{}, campaigns: map[int64][]*xerochat.FlowCampaign{},
 			sessions: map[int64]*xerochat.FlowSession{}}},
-			savepoints: savepoints, failed: new(bool)}
+			savepoints: savepoints, failed: new(bool), keys: map[string]bool{}}
 		err := fn(b)
 		if *b.failed {
 			return xerochat.ErrBatchRestart
@@ -50,7 +50,8 @@ func (db *DB) inBatch(ctx context.Context, batchID int64, fn func(xerochat.Batch
 type batchTx struct {
 	tx         eventTx
 	savepoints bool
-	failed     *bool // an event failed in a run without savepoints
+	failed     *bool           // an event failed in a run without savepoints
+	keys       map[string]bool // recorded in this run, where keys are queued
 }
 
 // ApplyEvent runs fn in a savepoint that first records the key, so that an
@@ -88,9 +89,26 @@ func (b batchTx) ApplyEvent(ctx context.Context, key string, fn func(xerochat.Ev
 }
 
 // applyOnce records the key and runs fn, unless the key was recorded before.
+//
+// Where writes are queued (InBatch's first run on PostgreSQL), the key is
+// taken to be new, which all but a re-delivery's are, and its insert
+// queued with the event's writes: no round trip of its own. A key this
+// run recorded is known here; one an earlier batch recorded fails the
+// insert, and so the run, and the run with savepoints skips the event.
 func (b batchTx) applyOnce(ctx context.Context, key string, fn func(xerochat.EventTx) error) (bool, error) {
-	res, err := b.tx.c.exec(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)
-		ON CONFLICT (event_key) DO NOTHING`, key, b.tx.c.db.now())
+	c := b.tx.c
+	if c.later != nil {
+		if b.keys[key] {
+			return false, nil
+		}
+		if err := c.execLater(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)`, key, c.db.now()); err != nil {
+			return false, err
+		}
+		b.keys[key] = true
+		return true, fn(b.tx)
+	}
+	res, err := c.exec(ctx, `INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)
+		ON CONFLICT (event_key) DO NOTHING`, key, c.db.now())
 	if err != nil {
 		return false, err
 	}

@@ -217,3 +217,62 @@ func TestBatchQueuedWrites(t *testing.T) {
 	}
 	expectQueued(t, db, "first", "third", "first", "third")
 }
+
+// TestBatchSessionAcrossEvents: each event of a batch finds its
+// subscriber again and reads the session the events before it left, though
+// on PostgreSQL their writes are still queued when it is found.
+func TestBatchSessionAcrossEvents(t *testing.T) {
+	t.Parallel()
+	db := sqlstoretest.Open(t)
+	page := connectPage(t, db, "880000000000034")
+	ctx := context.Background()
+	fc := &xerochat.FlowCampaign{UserID: page.UserID, PageRef: page.ID, Name: "F",
+		Questions: []*xerochat.FlowQuestion{{Question: "Q1?", Type: "text"}, {Question: "Q2?", Type: "text"}}}
+	if _, err := db.CreateFlowCampaign(ctx, fc); err != nil {
+		t.Fatal(err)
+	}
+	// Each event finds the person, reads their session and moves it on:
+	// none, then position 1, then 2, then ended.
+	moves := []func(etx xerochat.EventTx, sid int64) error{
+		func(etx xerochat.EventTx, sid int64) error {
+			return etx.SetSession(ctx, xerochat.FlowSession{SubscriberID: sid, CampaignID: fc.ID, Position: 1})
+		},
+		func(etx xerochat.EventTx, sid int64) error {
+			return etx.SetSession(ctx, xerochat.FlowSession{SubscriberID: sid, CampaignID: fc.ID, Position: 2})
+		},
+		func(etx xerochat.EventTx, sid int64) error { return etx.EndSession(ctx, sid) },
+		func(xerochat.EventTx, int64) error { return nil },
+	}
+	var got []string
+	err := inBatch(t, db, func(tx xerochat.BatchTx) error {
+		got = nil
+		for i, move := range moves {
+			_, err := tx.ApplyEvent(ctx, fmt.Sprintf("m:across:%d", i), func(etx xerochat.EventTx) error {
+				sid, err := etx.Subscriber(ctx, page, "2880000000000034", time.Now(), true)
+				if err != nil {
+					return err
+				}
+				s, err := etx.Session(ctx, sid)
+				if err != nil {
+					return err
+				}
+				if s == nil {
+					got = append(got, "none")
+				} else {
+					got = append(got, fmt.Sprint(s.Position))
+				}
+				return move(etx, sid)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"none", "1", "2", "none"}; !slices.Equal(got, want) {
+		t.Errorf("sessions read by the events in turn: %v, want %v", got, want)
+	}
+}
