@@ -143,7 +143,10 @@ type WebhookBatch struct {
 // ErrBatchRestart, and this and every later ApplyEvent of the run do
 // nothing; the function given to InBatch must return that error as it
 // comes. InBatch then rolls the run back and runs the function again, each
-// event in a savepoint of its own, as described below.
+// event in a savepoint of its own, as described below. The first run may
+// also take a key recorded by an earlier batch for new and call fn, to
+// find out at a later statement and restart: only the answers of the run
+// that completes count.
 type BatchTx interface {
 	// ApplyEvent runs fn in a savepoint that first records the event's key.
 	// An event whose key was recorded before (a re-delivery, or a batch
