@@ -66,12 +66,17 @@ func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return c.q.QueryContext(ctx, query, args...)
 }
 
-func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+// row is one row of a query, to scan.
+type row interface{ Scan(dest ...any) error }
+
+func (c conn) queryRow(ctx context.Context, query string, args ...any) row {
 	if c.grouped {
 		return c.db.read().queryRow(ctx, query, args...)
 	}
-	_ = c.flushLater(ctx) // a failure fails this read too (see flushLater)
 	c.traced(query, args)
+	if !c.later.empty() {
+		return laterRow{c, ctx, query, args}
+	}
 	query = c.db.bind(query)
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)

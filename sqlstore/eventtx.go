@@ -76,7 +76,7 @@ func (t eventTx) Subscriber(ctx context.Context, page *xerochat.Page, psid strin
 func (t eventTx) findSubscriber(ctx context.Context, query string, args []any) (int64, error) {
 	var id int64
 	var campaign, position sql.NullInt64
-	if err := t.c.scanAfterLater(ctx, []any{&id, &campaign, &position}, query, args...); err != nil {
+	if err := t.c.queryRow(ctx, query, args...).Scan(&id, &campaign, &position); err != nil {
 		return 0, err
 	}
 	var s *xerochat.FlowSession
@@ -102,40 +102,11 @@ func (t eventTx) Campaigns(ctx context.Context, pageRef int64) ([]*xerochat.Flow
 	if fcs, ok := t.cache.campaigns[pageRef]; ok {
 		return fcs, nil
 	}
-	fcs, err := t.loadCampaigns(ctx, pageRef)
+	fcs, err := loadCampaigns(ctx, t.c, `c.page_ref = ?`, pageRef)
 	if err == nil {
 		t.cache.campaigns[pageRef] = fcs
 	}
 	return fcs, err
-}
-
-func (t eventTx) loadCampaigns(ctx context.Context, pageRef int64) ([]*xerochat.FlowCampaign, error) {
-	rows, err := t.c.query(ctx, `SELECT id FROM flow_campaigns WHERE page_ref = ? ORDER BY id`, pageRef)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]*xerochat.FlowCampaign, 0, len(ids))
-	for _, id := range ids {
-		fc, err := loadCampaign(ctx, t.c, `id = ?`, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fc)
-	}
-	return out, nil
 }
 
 func (t eventTx) Session(ctx context.Context, subscriberID int64) (*xerochat.FlowSession, error) {

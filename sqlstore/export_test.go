@@ -1,9 +1,6 @@
 package sqlstore
 
-import (
-	"context"
-	"database/sql"
-)
+import "context"
 
 // SetTrace makes db report every statement it runs to f, for the plan test.
 func SetTrace(db *DB, f func(query string, args []any)) { db.trace = f }
@@ -15,10 +12,12 @@ func Bind(db *DB, query string) string { return db.bind(query) }
 // first run does (PostgreSQL), handing it the transaction's execLater and
 // queryRow.
 func InLaterTx(ctx context.Context, db *DB, fn func(later func(query string, args ...any) error,
-	read func(query string, args ...any) *sql.Row) error) error {
+	read func(query string, args ...any) interface{ Scan(...any) error }) error) error {
 	return db.inTx(ctx, func(c conn) error {
 		c = c.queueing()
 		return fn(func(query string, args ...any) error { return c.execLater(ctx, query, args...) },
-			func(query string, args ...any) *sql.Row { return c.queryRow(ctx, query, args...) })
+			func(query string, args ...any) interface{ Scan(...any) error } {
+				return c.queryRow(ctx, query, args...)
+			})
 	})
 }

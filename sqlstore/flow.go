@@ -67,42 +67,65 @@ func (db *DB) ListFlowCampaigns(ctx context.Context, userID int64) ([]*xerochat.
 
 // FindFlowCampaign returns the user's campaign with its questions in order.
 func (db *DB) FindFlowCampaign(ctx context.Context, userID, id int64) (*xerochat.FlowCampaign, error) {
-	return loadCampaign(ctx, db.read(), `id = ? AND user_id = ?`, id, userID)
+	return loadCampaign(ctx, db.read(), `c.id = ? AND c.user_id = ?`, id, userID)
 }
 
-// loadCampaign reads the campaign matching where, with its questions.
+// loadCampaign reads the campaign matching where (on flow_campaigns c),
+// with its questions.
 func loadCampaign(ctx context.Context, c conn, where string, args ...any) (*xerochat.FlowCampaign, error) {
-	fc := &xerochat.FlowCampaign{}
-	var keywords, payloads string
-	var created int64
-	err := c.queryRow(ctx, `SELECT id, user_id, page_ref, name, keywords, payloads, completion_message, created_at
-		FROM flow_campaigns WHERE `+where, args...).
-		Scan(&fc.ID, &fc.UserID, &fc.PageRef, &fc.Name, &keywords, &payloads, &fc.CompletionMessage, &created)
+	fcs, err := loadCampaigns(ctx, c, where, args...)
+	if err == nil && len(fcs) == 0 {
+		err = sql.ErrNoRows
+	}
 	if err != nil {
 		return nil, notFound(err, xerochat.MsgFlowNotFound)
 	}
-	fc.CreatedAt = unix(created)
-	if err := errors.Join(unmarshalList(keywords, &fc.Keywords), unmarshalList(payloads, &fc.Payloads)); err != nil {
-		return nil, fmt.Errorf("flow campaign %d triggers: %w", fc.ID, err)
-	}
-	rows, err := c.query(ctx, `SELECT id, position, question, type, options, reprompt FROM flow_questions
-		WHERE campaign_id = ? ORDER BY position`, fc.ID)
+	return fcs[0], nil
+}
+
+// loadCampaigns reads the campaigns matching where (on flow_campaigns c)
+// in id order, each with its questions in order, in one statement: on the
+// lane of a page, the round trips of a campaign and of its questions
+// would be paid by every batch.
+func loadCampaigns(ctx context.Context, c conn, where string, args ...any) ([]*xerochat.FlowCampaign, error) {
+	rows, err := c.query(ctx, `SELECT c.id, c.user_id, c.page_ref, c.name, c.keywords, c.payloads, c.completion_message,
+		c.created_at, q.id, q.position, q.question, q.type, q.options, q.reprompt
+		FROM flow_campaigns c LEFT JOIN flow_questions q ON q.campaign_id = c.id
+		WHERE `+where+` ORDER BY c.id, q.position`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var out []*xerochat.FlowCampaign
 	for rows.Next() {
-		q := &xerochat.FlowQuestion{}
-		var options string
-		if err := rows.Scan(&q.ID, &q.Position, &q.Question, &q.Type, &options, &q.Reprompt); err != nil {
+		var fc xerochat.FlowCampaign
+		var keywords, payloads string
+		var created int64
+		var qid, position sql.NullInt64
+		var question, typ, options, reprompt sql.NullString
+		if err := rows.Scan(&fc.ID, &fc.UserID, &fc.PageRef, &fc.Name, &keywords, &payloads, &fc.CompletionMessage, &created,
+			&qid, &position, &question, &typ, &options, &reprompt); err != nil {
 			return nil, err
 		}
-		if err := unmarshalList(options, &q.Options); err != nil {
+		if len(out) == 0 || out[len(out)-1].ID != fc.ID {
+			fc.CreatedAt = unix(created)
+			if err := errors.Join(unmarshalList(keywords, &fc.Keywords), unmarshalList(payloads, &fc.Payloads)); err != nil {
+				return nil, fmt.Errorf("flow campaign %d triggers: %w", fc.ID, err)
+			}
+			out = append(out, &fc)
+		}
+		if !qid.Valid { // a campaign without questions
+			continue
+		}
+		q := &xerochat.FlowQuestion{ID: qid.Int64, Position: int(position.Int64), Question: question.String, Type: typ.String,
+			Reprompt: reprompt.String}
+		if err := unmarshalList(options.String, &q.Options); err != nil {
 			return nil, fmt.Errorf("flow question %d options: %w", q.ID, err)
 		}
-		fc.Questions = append(fc.Questions, q)
+		last := out[len(out)-1]
+		last.Questions = append(last.Questions, q)
 	}
-	return fc, rows.Err()
+	return out, rows.Err()
 }
 
 // unmarshalList reads a stored JSON list; "" is an empty one.

@@ -100,9 +100,10 @@ func (r tagResult) LastInsertId() (int64, error) {
 }
 func (r tagResult) RowsAffected() (int64, error) { return pgconn.CommandTag(r).RowsAffected(), nil }
 
-// flushLater sends the queued writes before a statement that reads. If
-// one fails, PostgreSQL refuses the rest of the transaction, so the read
-// fails too even where its caller cannot be told of this error.
+// flushLater sends the queued writes before a statement that reads rows
+// (one row's read takes them along, see laterRow). If one fails,
+// PostgreSQL refuses the rest of the transaction, so the read fails too
+// even where its caller cannot be told of this error.
 func (c conn) flushLater(ctx context.Context) error {
 	if c.later.empty() {
 		return nil
@@ -110,14 +111,17 @@ func (c conn) flushLater(ctx context.Context) error {
 	return c.later.send(ctx, nil)
 }
 
-// scanAfterLater reads one row into dest after the queued writes, in the
-// same round trip: the read sees them.
-func (c conn) scanAfterLater(ctx context.Context, dest []any, query string, args ...any) error {
-	if c.later.empty() {
-		return c.queryRow(ctx, query, args...).Scan(dest...)
-	}
-	c.traced(query, args)
-	c.later.batch.Queue(c.db.bind(query), args...)
+// laterRow is a row read after the queued writes, in the same round trip
+// (the read sees them), when Scan is called.
+type laterRow struct {
+	c     conn
+	ctx   context.Context
+	query string
+	args  []any
+}
+
+func (r laterRow) Scan(dest ...any) error {
+	r.c.later.batch.Queue(r.c.db.bind(r.query), r.args...)
 	// pgx's ErrNoRows is also sql.ErrNoRows.
-	return c.later.send(ctx, func(r pgx.BatchResults) error { return r.QueryRow().Scan(dest...) })
+	return r.c.later.send(r.ctx, func(res pgx.BatchResults) error { return res.QueryRow().Scan(dest...) })
 }

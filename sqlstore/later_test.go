@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
 	"github.com/xerochat/xerochat/sqlstore"
@@ -16,7 +15,7 @@ func TestLaterWritesSeenByReads(t *testing.T) {
 	t.Parallel()
 	db := sqlstoretest.Open(t)
 	ctx := context.Background()
-	err := sqlstore.InLaterTx(ctx, db, func(later func(string, ...any) error, read func(string, ...any) *sql.Row) error {
+	err := sqlstore.InLaterTx(ctx, db, func(later func(string, ...any) error, read func(string, ...any) interface{ Scan(...any) error }) error {
 		for _, q := range []string{
 			`INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)`,
 			`UPDATE processed_events SET processed_at = processed_at + 1 WHERE event_key = ? AND processed_at = ?`,
