@@ -13,8 +13,7 @@ func Bind(db *DB, query string) string { return db.bind(query) }
 // queryRow.
 func InLaterTx(ctx context.Context, db *DB, fn func(later func(query string, args ...any) error,
 	read func(query string, args ...any) interface{ Scan(...any) error }) error) error {
-	return db.inTx(ctx, func(c conn) error {
-		c = c.queueing()
+	return db.inQueuedTx(ctx, func(c conn) error {
 		return fn(func(query string, args ...any) error { return c.execLater(ctx, query, args...) },
 			func(query string, args ...any) interface{ Scan(...any) error } {
 				return c.queryRow(ctx, query, args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,14 +27,46 @@ type laterWrites struct {
 	batch pgx.Batch
 }
 
-// queueing returns c queueing its writes for the next statement, where the
-// database makes it worth it: PostgreSQL, a round trip per statement.
-// SQLite's statements are calls in the process.
-func (c conn) queueing() conn {
-	if c.db.dialect == Postgres && c.on != nil {
-		c.later = &laterWrites{on: c.on}
+// inQueuedTx runs fn in a transaction whose writes queue, on PostgreSQL;
+// elsewhere it is inTx (SQLite's statements are calls in the process).
+// Even BEGIN waits in the queue for fn's first statement, and COMMIT goes
+// with the writes still queued when fn returns: the transaction costs no
+// round trip of its own. The error of one of those last writes, or of
+// COMMIT, is the error returned.
+//
+// database/sql does not know of this transaction: it runs on a connection
+// held for it, which goes back to the pool rolled back if need be.
+func (db *DB) inQueuedTx(ctx context.Context, fn func(c conn) error) error {
+	if db.dialect != Postgres {
+		return db.inTx(ctx, fn)
 	}
-	return c
+	on, err := db.wsql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer on.Close()
+	c := conn{q: on, pool: db.wsql, on: on, db: db, later: &laterWrites{on: on}}
+	c.later.batch.Queue("BEGIN")
+	err = fn(c)
+	if err == nil {
+		c.later.batch.Queue("COMMIT")
+		err = c.later.send(ctx, nil)
+	}
+	leaveTx(context.WithoutCancel(ctx), on)
+	return err
+}
+
+// leaveTx rolls back what on still has open, so that it goes back to the
+// pool ready for the next transaction: pgx's database/sql driver would
+// close a connection left in one, and the pool open a new one.
+func leaveTx(ctx context.Context, on *sql.Conn) {
+	_ = on.Raw(func(driverConn any) error {
+		pc := driverConn.(*stdlib.Conn).Conn()
+		if pc.PgConn().TxStatus() != 'I' {
+			_, _ = pc.Exec(ctx, "ROLLBACK")
+		}
+		return nil
+	})
 }
 
 func (l *laterWrites) empty() bool { return l == nil || l.batch.Len() == 0 }

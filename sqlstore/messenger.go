@@ -22,10 +22,12 @@ func (db *DB) InBatch(ctx context.Context, batchID int64, fn func(xerochat.Batch
 }
 
 func (db *DB) inBatch(ctx context.Context, batchID int64, fn func(xerochat.BatchTx) error, savepoints bool) error {
-	return db.inTx(ctx, func(c conn) error {
-		if !savepoints {
-			c = c.queueing()
-		}
+	run := db.inQueuedTx
+	if savepoints {
+		run = db.inTx
+	}
+	queued := false // the batch's last writes go with the commit
+	err := run(ctx, func(c conn) error {
 		b := batchTx{tx: eventTx{c: c, cache: &batchCache{pages: map[string]*xerochat.Page{}, campaigns: map[int64][]*xerochat.FlowCampaign{},
 			sessions: map[int64]*xerochat.FlowSession{}}},
 			savepoints: savepoints, failed: new(bool), keys: map[string]bool{}}
@@ -36,14 +38,15 @@ func (db *DB) inBatch(ctx context.Context, batchID int64, fn func(xerochat.Batch
 		if err != nil {
 			return err
 		}
-		_, err = c.exec(ctx, `UPDATE webhook_batches SET done_at = ?, locked_until = 0 WHERE id = ?`, db.now(), batchID)
-		if err != nil && c.later != nil {
-			// The last event's queued writes went with this statement: which
-			// of them failed, only a run with savepoints can tell.
-			return xerochat.ErrBatchRestart
-		}
-		return err
+		queued = c.later != nil
+		return c.execLater(ctx, `UPDATE webhook_batches SET done_at = ?, locked_until = 0 WHERE id = ?`, db.now(), batchID)
 	})
+	if err != nil && queued {
+		// The last event's queued writes went with the commit: which of
+		// them failed, only a run with savepoints can tell.
+		return xerochat.ErrBatchRestart
+	}
+	return err
 }
 
 // batchTx is xerochat.BatchTx inside InBatch's transaction.

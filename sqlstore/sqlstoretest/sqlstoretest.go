@@ -65,7 +65,14 @@ func URL(tb testing.TB) string {
 // Open returns a migrated database on URL(tb), closed after tb.
 func Open(tb testing.TB) *sqlstore.DB {
 	tb.Helper()
-	db, err := sqlstore.Open(context.Background(), URL(tb), sqlstore.Options{})
+	return OpenURL(tb, URL(tb))
+}
+
+// OpenURL opens the database at url, closed after tb: another pool on a
+// database a test already has.
+func OpenURL(tb testing.TB, url string) *sqlstore.DB {
+	tb.Helper()
+	db, err := sqlstore.Open(context.Background(), url, sqlstore.Options{})
 	if err != nil {
 		tb.Fatalf("sqlstoretest: open: %v", err)
 	}
