@@ -138,11 +138,7 @@ func TestBatchQueuedWrites(t *testing.T) {
 	db := sqlstoretest.Open(t)
 	page := connectPage(t, db, "880000000000033")
 	ctx := context.Background()
-	fc := &xerochat.FlowCampaign{UserID: page.UserID, PageRef: page.ID, Name: "F",
-		Questions: []*xerochat.FlowQuestion{{Question: "Q1?", Type: "text"}}}
-	if _, err := db.CreateFlowCampaign(ctx, fc); err != nil {
-		t.Fatal(err)
-	}
+	fc := createFlow(t, db, page, "Q1?")
 	const psid = "2880000000000033"
 	var sid int64
 	var own, seen *xerochat.FlowSession
@@ -226,11 +222,7 @@ func TestBatchSessionAcrossEvents(t *testing.T) {
 	db := sqlstoretest.Open(t)
 	page := connectPage(t, db, "880000000000034")
 	ctx := context.Background()
-	fc := &xerochat.FlowCampaign{UserID: page.UserID, PageRef: page.ID, Name: "F",
-		Questions: []*xerochat.FlowQuestion{{Question: "Q1?", Type: "text"}, {Question: "Q2?", Type: "text"}}}
-	if _, err := db.CreateFlowCampaign(ctx, fc); err != nil {
-		t.Fatal(err)
-	}
+	fc := createFlow(t, db, page, "Q1?", "Q2?")
 	// Each event finds the person, reads their session and moves it on:
 	// none, then position 1, then 2, then ended.
 	moves := []func(etx xerochat.EventTx, sid int64) error{
@@ -275,4 +267,17 @@ func TestBatchSessionAcrossEvents(t *testing.T) {
 	if want := []string{"none", "1", "2", "none"}; !slices.Equal(got, want) {
 		t.Errorf("sessions read by the events in turn: %v, want %v", got, want)
 	}
+}
+
+// createFlow stores a campaign on page asking the text questions.
+func createFlow(t *testing.T, db *sqlstore.DB, page *xerochat.Page, questions ...string) *xerochat.FlowCampaign {
+	t.Helper()
+	fc := &xerochat.FlowCampaign{UserID: page.UserID, PageRef: page.ID, Name: "F"}
+	for _, q := range questions {
+		fc.Questions = append(fc.Questions, &xerochat.FlowQuestion{Question: q, Type: "text"})
+	}
+	if _, err := db.CreateFlowCampaign(context.Background(), fc); err != nil {
+		t.Fatal(err)
+	}
+	return fc
 }
