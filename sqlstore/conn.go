@@ -17,9 +17,8 @@ type querier interface {
 // compose inside one transaction.
 type conn struct {
 	q    querier
-	pool *sql.DB   // the pool q runs on, which prepared statements belong to
-	tx   *sql.Tx   // the transaction, if q is one
-	on   *sql.Conn // the connection tx runs on, on PostgreSQL (see laterWrites)
+	pool *sql.DB // the pool q runs on, which prepared statements belong to
+	tx   *sql.Tx // the transaction, if q is one
 	db   *DB
 	// grouped marks the conn of single writes on SQLite: each write runs
 	// as a transaction of its own in the next group commit, and reads on

@@ -389,18 +389,11 @@ func (db *DB) inTx(ctx context.Context, fn func(c conn) error) error {
 	if db.group != nil {
 		return db.group.do(ctx, fn)
 	}
-	// The transaction runs on a connection of its own, which a queue of
-	// writes can reach past database/sql (see laterWrites).
-	on, err := db.wsql.Conn(ctx)
+	tx, err := db.wsql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer on.Close()
-	tx, err := on.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(conn{q: tx, pool: db.wsql, tx: tx, on: on, db: db}); err != nil {
+	if err := fn(conn{q: tx, pool: db.wsql, tx: tx, db: db}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -45,7 +45,7 @@ func (db *DB) inQueuedTx(ctx context.Context, fn func(c conn) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer on.Close()
-	c := conn{q: on, pool: db.wsql, on: on, db: db, later: &laterWrites{on: on}}
+	c := conn{q: on, pool: db.wsql, db: db, later: &laterWrites{on: on}}
 	c.later.batch.Queue("BEGIN")
 	err = fn(c)
 	if err == nil {
