@@ -67,6 +67,11 @@ type Worker struct {
 	// Senders is how many people are sent to at once (a person's messages
 	// go one after the other). Default 8.
 	Senders int
+	// Turn is how long a worker works the lanes before it sends what they
+	// queued, and how long it then sends before it goes back to the lanes,
+	// when both have work waiting: with as many lanes busy as workers,
+	// replies would otherwise wait for the lanes' whole backlog. Default 1s.
+	Turn time.Duration
 	// Retention is how long processed batches, processed-event keys and
 	// finished outbox messages are kept; 0 keeps them for ever. Event keys
 	// are what makes a re-delivery do nothing, so it must outlast Facebook's
@@ -93,6 +98,9 @@ func (w *Worker) init() {
 		}
 		if w.Senders == 0 {
 			w.Senders = 8
+		}
+		if w.Turn == 0 {
+			w.Turn = time.Second
 		}
 		if w.Logger == nil {
 			w.Logger = slog.Default()
@@ -135,7 +143,7 @@ func (w *Worker) Run(ctx context.Context) {
 		if busy { // the batches queued messages and met new people
 			look.noMessages, look.noProfiles = false, false
 		}
-		busy = look.try(&look.noMessages, func() bool { return w.sendMessages(ctx) }) || busy
+		busy = look.try(&look.noMessages, func() bool { return w.forTurn(ctx, w.sendMessages) }) || busy
 		busy = look.try(&look.noProfiles, func() bool { return w.fetchProfiles(ctx) }) || busy
 		if busy {
 			continue
@@ -189,11 +197,27 @@ func (w *Worker) prune(ctx context.Context) {
 	}
 }
 
-// processBatches handles batches in order until none is due. It reports
-// whether it did anything.
-func (w *Worker) processBatches(ctx context.Context) bool {
+// forTurn runs work until it finds nothing, the turn is over or intake
+// woke the worker (new batches get the lanes' turn), and reports whether
+// it did anything.
+func (w *Worker) forTurn(ctx context.Context, work func(context.Context) bool) bool {
+	start := time.Now()
 	did := false
-	for ctx.Err() == nil {
+	for work(ctx) {
+		did = true
+		if ctx.Err() != nil || time.Since(start) >= w.Turn || len(w.wake) > 0 {
+			break
+		}
+	}
+	return did
+}
+
+// processBatches handles batches in order until none is due or the turn
+// is over. It reports whether it did anything.
+func (w *Worker) processBatches(ctx context.Context) bool {
+	start := time.Now()
+	did := false
+	for ctx.Err() == nil && time.Since(start) < w.Turn {
 		b, err := w.Store.ClaimBatch(ctx, w.Lease)
 		if err != nil {
 			w.Logger.Error("messenger: claim batch", "err", err)

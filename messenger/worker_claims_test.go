@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,5 +80,57 @@ func TestWorkerPersonsMessagesInOrder(t *testing.T) {
 	xerochattest.Eventually(t, "the messages to go out", func() bool { return len(s.Fake.Sent(psid)) == 3 })
 	if got := xerochattest.Texts(s.Fake.Sent(psid)); !slices.Equal(got, []string{"one", "two", "three"}) {
 		t.Errorf("sent %q, want one, two, three", got)
+	}
+}
+
+// firstSend is Facebook that, at the first message sent, notes how many
+// batches were still waiting.
+type firstSend struct {
+	xerochat.Facebook
+	backlog func() int
+	once    sync.Once
+	waiting chan int
+}
+
+func (f *firstSend) SendMessage(ctx context.Context, token, psid string, m xerochat.Outgoing) (string, error) {
+	f.once.Do(func() { f.waiting <- f.backlog() })
+	return f.Facebook.SendMessage(ctx, token, psid, m)
+}
+
+// TestWorkerRepliesDuringLanesBacklog: a worker with a backlog of batches
+// sends the replies already queued after its turn on the lanes, instead
+// of after the whole backlog.
+func TestWorkerRepliesDuringLanesBacklog(t *testing.T) {
+	t.Parallel()
+	s := xerochattest.NewServer(t, xerochattest.Workers(0))
+	m := s.NewMember("turns@example.com", "790000000000302")
+	const psid = "2590000000003302"
+	s.Fake.AddUser(m.PageID, psid, fakegraph.Profile{FirstName: "P"})
+	queue(t, s, m, psid, xerochat.Outgoing{Text: "Hello"})
+	ctx := context.Background()
+	const batches = 300
+	for i := range batches {
+		body := fmt.Sprintf(`{"object":"page","entry":[{"id":%q,"time":1,"messaging":[{"sender":{"id":"2590000000003399"},`+
+			`"recipient":{"id":%q},"timestamp":%d,"message":{"mid":"m_turn_%d","text":"hi"}}]}]}`, m.PageID, m.PageID, i+1, i)
+		if _, err := s.DB.StoreBatch(ctx, m.PageID, []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fb := &firstSend{Facebook: graph.New(s.Fake.URL(), "v21.0"), waiting: make(chan int, 1), backlog: func() int {
+		n, _, _, err := s.DB.Backlog(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		return n
+	}}
+	runWorker(t, &messenger.Worker{Store: s.DB, Facebook: fb, Logger: slog.New(slog.NewTextHandler(s.Logs, nil)),
+		Poll: time.Hour, Turn: time.Millisecond})
+	select {
+	case n := <-fb.waiting:
+		if n == 0 {
+			t.Errorf("the reply went out after all %d batches", batches)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("no reply was sent")
 	}
 }
