@@ -70,10 +70,8 @@ func TestWorkerBusySendingTakesNewBatches(t *testing.T) {
 // ones after it wait for it instead of overtaking it.
 func TestWorkerPersonsMessagesInOrder(t *testing.T) {
 	t.Parallel()
-	s := xerochattest.NewServer(t, xerochattest.Workers(0))
-	m := s.NewMember("order@example.com", "790000000000301")
 	const psid = "2590000000003301"
-	s.Fake.AddUser(m.PageID, psid, fakegraph.Profile{FirstName: "P"})
+	s, m := workerlessWithPerson(t, "order@example.com", "790000000000301", psid)
 	queue(t, s, m, psid, xerochat.Outgoing{Text: "one"}, xerochat.Outgoing{Text: "two"}, xerochat.Outgoing{Text: "three"})
 	s.Fake.Fail(http.MethodPost, "/me/messages", fakegraph.ErrRateLimit(), 1)
 	startWorker(t, s, s.DB)
@@ -102,10 +100,8 @@ func (f *firstSend) SendMessage(ctx context.Context, token, psid string, m xeroc
 // of after the whole backlog.
 func TestWorkerRepliesDuringLanesBacklog(t *testing.T) {
 	t.Parallel()
-	s := xerochattest.NewServer(t, xerochattest.Workers(0))
-	m := s.NewMember("turns@example.com", "790000000000302")
 	const psid = "2590000000003302"
-	s.Fake.AddUser(m.PageID, psid, fakegraph.Profile{FirstName: "P"})
+	s, m := workerlessWithPerson(t, "turns@example.com", "790000000000302", psid)
 	queue(t, s, m, psid, xerochat.Outgoing{Text: "Hello"})
 	ctx := context.Background()
 	const batches = 300
@@ -133,4 +129,14 @@ func TestWorkerRepliesDuringLanesBacklog(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("no reply was sent")
 	}
+}
+
+// workerlessWithPerson is a server without workers (the test runs its
+// own), a member with a page, and a person Facebook knows on it.
+func workerlessWithPerson(t *testing.T, email, pageID, psid string) (*xerochattest.Server, *xerochattest.Member) {
+	t.Helper()
+	s := xerochattest.NewServer(t, xerochattest.Workers(0))
+	m := s.NewMember(email, pageID)
+	s.Fake.AddUser(m.PageID, psid, fakegraph.Profile{FirstName: "P"})
+	return s, m
 }
