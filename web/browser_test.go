@@ -92,15 +92,34 @@ type person struct {
 
 func (p *person) run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, actions...); err != nil {
+	err := chromedp.Do(p.ctx, actions...)
+	// A node found on a page that is being replaced (a click's navigation
+	// still loading) is gone by the time the action uses it; the steps are
+	// looked up again on the page that stays, as a person would.
+	for try := 0; try < 3 && staleNode(err); try++ {
+		time.Sleep(100 * time.Millisecond)
+		err = chromedp.Do(p.ctx, actions...)
+	}
+	if err != nil {
 		p.t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// staleNode reports whether err is Chrome saying a node found a moment ago
+// is no longer in the page.
+func staleNode(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "No node with given id found") ||
+		strings.Contains(err.Error(), "Could not find node with given id"))
 }
 
 // get runs one action that reads something.
 func get[T any](p *person, what string, a chromedp.Action[T]) T {
 	p.t.Helper()
 	v, err := chromedp.Run(p.ctx, a)
+	for try := 0; try < 3 && staleNode(err); try++ { // see run
+		time.Sleep(100 * time.Millisecond)
+		v, err = chromedp.Run(p.ctx, a)
+	}
 	if err != nil {
 		p.t.Fatalf("%s: %v", what, err)
 	}
