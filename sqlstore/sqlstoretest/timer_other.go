@@ -4,7 +4,7 @@ package sqlstoretest
 
 import "time"
 
-// timer sleeps with Go's timers (see sleep_linux.go for why Linux differs).
+// timer sleeps with Go's timers (see timer_linux.go for why Linux differs).
 type timer struct{}
 
 func newTimer() *timer                  { return &timer{} }
